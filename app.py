@@ -1,0 +1,130 @@
+"""Face to music: a Gradio Space that reads the emotion of every face and recommends tracks."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from pipeline import recommend as pipeline
+from pipeline.images import MAX_FILE_BYTES
+from pipeline.recommend import (
+    ANY_LANGUAGE,
+    AUTO,
+    DEFAULT_LIMIT,
+    EMOTIONS,
+    MAX_TRACKS,
+    HeldPhoto,
+    Recommendation,
+)
+
+CACHE_SWEEP = (300, 600)  # every 5 min, delete Gradio's cached outputs older than 10 min
+SESSION_PHOTO_TTL_S = 900  # a visitor's photo stays in memory this long for re-asking
+TABLE_HEADERS = ["Title", "Artist", "Language", "Year", "Listen"]
+
+recommender = pipeline.build()
+
+
+def recommend(
+    image: dict | None,
+    artist: str = "",
+    language: str = ANY_LANGUAGE,
+    mood: str = AUTO,
+    limit: int = DEFAULT_LIMIT,
+    held: HeldPhoto | None = None,
+) -> tuple:
+    """Read every face in `image`, and recommend tracks for the group's mood.
+
+    Args:
+        image: a photo (JPEG, PNG, WebP; grey, RGB or RGBA; EXIF rotation honoured).
+        artist: favourite artist to narrow the list to ("" for any).
+        language: one of the catalog's languages, or "Any".
+        mood: "Auto" to read it from the faces, or one emotion to override it.
+        limit: how many tracks, 1-50.
+    Returns:
+        the annotated photo, the mean emotion scores, the track table, the status line, the
+        JSON record (and, for the page only, the photo kept in the session).
+    """
+    result, held = recommender.recommend_upload(image, held, artist, language, mood, limit)
+    return (*render(result), held)
+
+
+def render(result: Recommendation) -> tuple:
+    if result.error:
+        gr.Warning(result.error)
+    return (
+        result.photo,
+        result.group_scores() or None,
+        result.table(),
+        result.status(),
+        result.record(),
+    )
+
+
+with gr.Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
+    gr.Markdown(
+        "# 🎭 Face to Music\n"
+        "Show a face (or a few). The app reads each one's emotion, works out the group's mood "
+        "and picks tracks that fit it. Your photo is read in memory and deleted from the server "
+        "at once; the boxed copy shown back is cleared from its cache within minutes."
+    )
+    held_upload = gr.State(None, time_to_live=SESSION_PHOTO_TTL_S)
+    held_snapshot = gr.State(None, time_to_live=SESSION_PHOTO_TTL_S)
+    with gr.Row():
+        with gr.Column(scale=2):
+            with gr.Tabs():
+                with gr.Tab("Upload"):
+                    photo = gr.Image(
+                        label="Photo", sources=["upload", "clipboard"], type="filepath"
+                    )
+                    upload_button = gr.Button("Recommend music", variant="primary")
+                with gr.Tab("Webcam"):
+                    snapshot = gr.Image(
+                        label="Snapshot from your camera", sources=["webcam"], type="filepath"
+                    )
+                    webcam_button = gr.Button("Recommend music", variant="primary")
+            artist = gr.Textbox("", label="Favourite artist", placeholder="any artist")
+            language = gr.Dropdown(
+                list(recommender.languages), value=ANY_LANGUAGE, label="Language"
+            )
+            with gr.Accordion("More options", open=False):
+                mood = gr.Dropdown(
+                    [AUTO, *EMOTIONS],
+                    value=AUTO,
+                    label="Mood",
+                    info="Auto reads it from the faces; pick one if the read is wrong",
+                )
+                limit = gr.Slider(1, MAX_TRACKS, value=DEFAULT_LIMIT, step=1, label="Tracks")
+        with gr.Column(scale=3):
+            annotated = gr.Image(label="Faces found", interactive=False)
+            status = gr.Markdown()
+            scores = gr.Label(label="Emotions (mean over faces)", num_top_classes=len(EMOTIONS))
+            tracks = gr.Dataframe(
+                headers=TABLE_HEADERS,
+                datatype=["str", "str", "str", "str", "markdown"],
+                label="Recommended tracks",
+                column_widths=["30%", "24%", "14%", "10%", "22%"],
+                interactive=False,
+                wrap=True,
+            )
+            with gr.Accordion("JSON record (what the API returns)", open=False):
+                record = gr.JSON()
+
+    options = [artist, language, mood, limit]
+    shown = [annotated, scores, tracks, status, record]
+    upload_button.click(
+        recommend,
+        [photo, *options, held_upload],
+        [*shown, held_upload],
+        api_name="recommend",
+        preprocess=False,  # the pipeline reads the file itself, to explain a bad one plainly
+    )
+    webcam_button.click(
+        recommend,
+        [snapshot, *options, held_snapshot],
+        [*shown, held_snapshot],
+        api_visibility="private",
+        preprocess=False,
+    )
+
+
+if __name__ == "__main__":
+    demo.queue(default_concurrency_limit=2).launch(max_file_size=MAX_FILE_BYTES)

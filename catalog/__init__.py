@@ -1,0 +1,1 @@
+"""Tracks and the sources that recommend them; knows nothing of faces or models."""

@@ -1,0 +1,131 @@
+"""Tracks, queries, the `TrackSource` protocol and the one fallback chain between sources."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import quote
+
+ANY_LANGUAGE = "Any"
+DEFAULT_LIMIT = 10
+MAX_PER_ARTIST = 2  # keeps ten tracks from being five by one artist unless one was asked for
+SEARCH_URL = "https://open.spotify.com/search/"  # finds a track when its Spotify id is unknown
+
+
+@dataclass(frozen=True)
+class Track:
+    title: str
+    artist: str
+    language: str
+    url: str
+    source: str
+    year: int | None = None
+    valence: float | None = None  # 0-1, when the source knows it
+    energy: float | None = None
+    moods: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to recommend for: a valence/energy target in 0-1, optional filters, how many."""
+
+    valence: float
+    energy: float
+    artist: str = ""
+    language: str = ANY_LANGUAGE
+    limit: int = DEFAULT_LIMIT
+
+
+@dataclass(frozen=True)
+class Answer:
+    tracks: tuple[Track, ...]
+    source: str  # the source that answered
+    notice: str = ""  # anything the visitor should know: a fallback, a filter that found nothing
+
+
+def search_url(title: str, artist: str) -> str:
+    """A link that finds the track on Spotify from its title and artist."""
+    return SEARCH_URL + quote(f"{title} {artist}")
+
+
+class SourceUnavailable(RuntimeError):
+    """A source cannot answer now; the message says why in plain words, with no secret in it."""
+
+
+class TrackSource(Protocol):
+    name: str
+
+    def recommend(self, query: Query) -> Answer:
+        """Tracks for `query`, best first; raises `SourceUnavailable` when it cannot answer."""
+        ...
+
+
+def recommend(sources: Sequence[TrackSource], query: Query) -> Answer:
+    """Ask each source in order; the first that answers wins, and the notice says who failed."""
+    failures = []
+    for source in sources:
+        try:
+            answer = source.recommend(query)
+        except SourceUnavailable as error:
+            # Messages usually name their source already ("Spotify asked us to slow down").
+            said = str(error)
+            failures.append(said if source.name in said else f"{source.name}: {said}")
+            continue
+        if failures:
+            notice = " ".join(filter(None, ["; ".join(failures) + ".", answer.notice]))
+            return Answer(answer.tracks, answer.source, notice)
+        return answer
+    raise SourceUnavailable("No music source could answer: " + "; ".join(failures) + ".")
+
+
+# "feat." (and kin) only between two names: "Little Feat" and a lone "ft" stay names.
+_FEATURING = re.compile(r"\s+[\(\[]?(?:feat|ft|featuring)\b\.?\s+(?=\S)", re.IGNORECASE)
+_SEPARATORS = re.compile(r"\s*(?:,|;|/|&|\+|\bx\b|\band\b|\by\b|\bet\b)\s*", re.IGNORECASE)
+
+
+def normalise_name(name: str) -> str:
+    """Case-, accent- and punctuation-blind form: 'Beyoncé & JAY-Z' -> 'beyonce and jay z'."""
+    text = unicodedata.normalize("NFKD", name.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c)).replace("&", " and ")
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+
+
+def without_featuring(credit: str) -> str:
+    """A credit without its 'feat. ...' tail: 'Ed Sheeran feat. X' -> 'Ed Sheeran'."""
+    return _FEATURING.split(credit)[0].strip()
+
+
+def wanted_artist(typed: str) -> str:
+    """The normalised name a visitor typed, without any 'feat. ...' tail ('' for none)."""
+    return normalise_name(without_featuring(typed))
+
+
+def credit_names(credit: str) -> tuple[str, ...]:
+    """The whole credit and each artist in it ('feat.' guests too), normalised."""
+    parts = []
+    for chunk in _FEATURING.split(credit):
+        parts += _SEPARATORS.split(chunk.strip(" ()[]"))
+    names = [normalise_name(credit), *map(normalise_name, parts)]
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
+def artist_matches(wanted: str, credit: str) -> bool:
+    """Whether `credit` names the artist a visitor typed, forgiving case, accents and 'feat.'.
+
+    The typed name must equal the whole credit, or run on word boundaries inside one credited
+    artist ('arijit' finds 'Arijit Singh'; 'singh shreya' does not match 'Arijit Singh, Shreya
+    Ghoshal'). An empty name matches every credit.
+    """
+    return names_match(wanted_artist(wanted), credit_names(credit))
+
+
+def names_match(target: str, names: tuple[str, ...]) -> bool:
+    """`artist_matches` on already normalised parts (for ranking many tracks fast)."""
+    if not target:
+        return True
+    whole, *artists = names
+    pattern = re.compile(rf"(?:^| ){re.escape(target)}(?: |$)")
+    return target == whole or any(pattern.search(name) for name in artists or [whole])

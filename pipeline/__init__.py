@@ -1,0 +1,1 @@
+"""Image -> faces -> emotions -> mood -> tracks."""

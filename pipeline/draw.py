@@ -1,0 +1,72 @@
+"""Drawing each face's box and emotion label onto a copy of the photo."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from pipeline.emotion import EMOTIONS, EmotionScores
+from pipeline.faces import Face
+
+# One colour per emotion (RGB), readable on photos and distinct for common colour blindness
+# (Okabe-Ito palette plus grey for neutral).
+EMOTION_COLOURS: dict[str, tuple[int, int, int]] = dict(
+    zip(
+        EMOTIONS,
+        [
+            (213, 94, 0),
+            (0, 158, 115),
+            (204, 121, 167),
+            (240, 228, 66),
+            (0, 114, 178),
+            (230, 159, 0),
+            (190, 190, 190),
+        ],
+        strict=True,
+    )
+)
+MAX_DISPLAY_SIDE = 1280  # pixels; the page never shows more, and a smaller image sends faster
+
+
+def annotate(rgb: np.ndarray, faces: Sequence[Face], scores: Sequence[EmotionScores]) -> np.ndarray:
+    """A display-sized copy of `rgb` with every face boxed and labelled 'happy 87%'."""
+    longest = max(rgb.shape[:2])
+    scale = min(1.0, MAX_DISPLAY_SIDE / longest)
+    canvas = (
+        cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        if scale < 1
+        else rgb.copy()
+    )
+    thickness = max(2, round(max(canvas.shape[:2]) / 300))
+    font_scale = max(0.5, max(canvas.shape[:2]) / 1000)
+    for number, (face, score) in enumerate(zip(faces, scores, strict=True), start=1):
+        x, y, w, h = (round(v * scale) for v in face.box)
+        colour = EMOTION_COLOURS[score.top]
+        cv2.rectangle(canvas, (x, y), (x + w, y + h), colour, thickness)
+        label = (
+            f"{number}: {score.top} {score.confidence:.0%}"
+            if len(faces) > 1
+            else (f"{score.top} {score.confidence:.0%}")
+        )
+        _label(canvas, label, (x, y), colour, font_scale, thickness)
+    return canvas
+
+
+def _label(canvas, text, corner, colour, font_scale, thickness) -> None:
+    """Text on a filled tab above the box (inside it when the box touches the top edge)."""
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    text_thickness = max(1, thickness - 1)
+    (tw, th), baseline = cv2.getTextSize(text, font, font_scale, text_thickness)
+    pad = max(2, thickness)
+    x = max(0, min(corner[0], canvas.shape[1] - tw - 2 * pad))  # keep the tab inside the photo
+    y = corner[1]
+    top = y - th - baseline - 2 * pad
+    if top < 0:
+        top = y
+    cv2.rectangle(canvas, (x, top), (x + tw + 2 * pad, top + th + baseline + 2 * pad), colour, -1)
+    ink = (0, 0, 0) if sum(colour) > 380 else (255, 255, 255)
+    cv2.putText(
+        canvas, text, (x + pad, top + pad + th), font, font_scale, ink, text_thickness, cv2.LINE_AA
+    )

@@ -1,0 +1,137 @@
+"""Emotion classification: the label order, the model contract, and batched inference.
+
+The model file is a Keras 3 `.keras` archive. Input `(N, 48, 48, 1)` float32 grey levels in
+0-255; output `(N, 7)` probabilities in `EMOTIONS` order. All preprocessing lives in the graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import keras
+import numpy as np
+
+from pipeline.faces import Face
+
+# FER-2013 label order: the one source of truth for every table keyed by emotion.
+EMOTIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+
+INPUT_SIDE = 48  # pixels; FER-2013 faces are 48x48 grey
+INPUT_SHAPE = (INPUT_SIDE, INPUT_SIDE, 1)
+
+CROP_SCALE = 1.1  # crop side / detected box side: FER-2013 faces show brow to chin, little hair
+ROTATION_PAD = 1.5  # crop this much wider before levelling the eyes, so corners stay filled
+MAX_EYE_TILT_DEGREES = 45  # beyond this the landmarks are more likely wrong than the head tilted
+BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "models" / "emotion_cnn.keras"
+
+
+class ModelContractError(ValueError):
+    """The model file does not take 48x48x1 grey faces or does not give 7 probabilities."""
+
+
+@dataclass(frozen=True)
+class EmotionScores:
+    """Probabilities of one face, in `EMOTIONS` order."""
+
+    probabilities: tuple[float, ...]
+
+    @property
+    def top(self) -> str:
+        return EMOTIONS[int(np.argmax(self.probabilities))]
+
+    @property
+    def confidence(self) -> float:
+        return float(max(self.probabilities))
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(zip(EMOTIONS, self.probabilities, strict=True))
+
+
+class EmotionModel:
+    """A loaded emotion model, called through one compiled TensorFlow function.
+
+    `model.predict` builds a new data pipeline on every call, which costs ~20x a single face's
+    inference; a `tf.function` with a fixed signature is traced once and reused for any batch size.
+    """
+
+    def __init__(self, keras_model: keras.Model, source: str) -> None:
+        import tensorflow as tf  # here, not at the top: training imports this module on any backend
+
+        check_contract(keras_model)
+        self.source = source
+        self._model = keras_model
+        self._infer = tf.function(
+            lambda faces: keras_model(faces, training=False),
+            input_signature=[tf.TensorSpec((None, *INPUT_SHAPE), tf.float32)],
+            reduce_retracing=True,
+        )
+        # Trace now so the first visitor does not pay for it.
+        self._infer(np.zeros((1, *INPUT_SHAPE), np.float32))
+
+    def classify(self, faces: np.ndarray) -> list[EmotionScores]:
+        """Classify a batch of 48x48 grey faces (uint8 or float, (N, 48, 48[, 1])) in one call."""
+        faces = np.asarray(faces, np.float32)
+        if faces.shape[1:] not in ((INPUT_SIDE, INPUT_SIDE), INPUT_SHAPE):
+            raise ValueError(f"expected grey faces of shape (N, 48, 48), got {faces.shape}")
+        if len(faces) == 0:
+            return []
+        batch = faces.reshape(-1, *INPUT_SHAPE)
+        probabilities = np.asarray(self._infer(batch))
+        return [EmotionScores(tuple(float(p) for p in row)) for row in probabilities]
+
+
+def check_contract(keras_model: keras.Model) -> None:
+    """Raise `ModelContractError` unless the model maps (N, 48, 48, 1) to (N, 7) probabilities."""
+    input_shape = tuple(keras_model.input_shape[1:])
+    output_shape = tuple(keras_model.output_shape[1:])
+    if input_shape != INPUT_SHAPE:
+        raise ModelContractError(f"emotion model takes {input_shape}, expected {INPUT_SHAPE}")
+    if output_shape != (len(EMOTIONS),):
+        raise ModelContractError(
+            f"emotion model gives {output_shape}, expected ({len(EMOTIONS)},) for {EMOTIONS}"
+        )
+    grey_face = np.full((1, *INPUT_SHAPE), 128, np.float32)
+    output = keras.ops.convert_to_numpy(keras_model(grey_face, training=False))[0]
+    if output.min() < 0 or abs(float(output.sum()) - 1) > 1e-3:
+        raise ModelContractError(
+            "emotion model must end in a softmax: outputs are not probabilities"
+        )
+
+
+def load(path: str | Path = BUNDLED_MODEL) -> EmotionModel:
+    """Load a `.keras` emotion model and compile its inference path."""
+    keras_model = keras.saving.load_model(path, compile=False)
+    return EmotionModel(keras_model, source=str(path))
+
+
+def crop(grey: np.ndarray, face: Face) -> np.ndarray:
+    """Cut one face out of a grey photo as a 48x48 uint8 square, eyes levelled when known."""
+    x, y, w, h = face.box
+    centre = (x + w / 2, y + h / 2)
+    # A square window wide enough to rotate inside (edges replicated past the photo's border),
+    # area-averaged down once, then levelled and cut to 48x48 around its centre.
+    window = max(round(max(w, h) * CROP_SCALE * ROTATION_PAD), 2)
+    out_side = round(INPUT_SIDE * ROTATION_PAD)
+    patch = cv2.getRectSubPix(grey, (window, window), centre)
+    interpolation = cv2.INTER_AREA if window > out_side else cv2.INTER_LINEAR
+    patch = cv2.resize(patch, (out_side, out_side), interpolation=interpolation)
+    level = cv2.getRotationMatrix2D((out_side / 2, out_side / 2), _eye_angle(face), 1.0)
+    level[:, 2] -= (out_side - INPUT_SIDE) / 2
+    return cv2.warpAffine(
+        patch,
+        level,
+        (INPUT_SIDE, INPUT_SIDE),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+
+
+def _eye_angle(face: Face) -> float:
+    """Degrees to rotate so the eyes are level; 0 without landmarks or for implausible tilts."""
+    if face.eyes is None:
+        return 0.0
+    (rx, ry), (lx, ly) = face.eyes
+    angle = float(np.degrees(np.arctan2(ly - ry, lx - rx)))
+    return angle if abs(angle) <= MAX_EYE_TILT_DEGREES else 0.0

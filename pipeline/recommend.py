@@ -1,0 +1,292 @@
+"""The whole request: photo -> faces -> emotions -> mood -> tracks, as one `Recommendation`.
+
+`build()` composes the parts once at start-up from the environment; `Recommender.recommend`
+is then a plain function of its inputs. `app.py` needs nothing but this module.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from catalog import spotify
+from catalog import tracks as catalog
+from catalog.csv_source import BUNDLED_CATALOG, CsvCatalog
+from catalog.tracks import ANY_LANGUAGE, DEFAULT_LIMIT, Query, SourceUnavailable, Track, TrackSource
+from pipeline import draw, emotion, faces, hub, images, mood, uploads
+from pipeline.emotion import EMOTIONS, EmotionModel, EmotionScores
+from pipeline.faces import Detector, Face
+from pipeline.mood import AUTO, Mood
+from pipeline.uploads import HeldPhoto
+
+__all__ = [  # what app.py uses
+    "ANY_LANGUAGE",
+    "AUTO",
+    "DEFAULT_LIMIT",
+    "EMOTIONS",
+    "MAX_TRACKS",
+    "HeldPhoto",
+    "Recommendation",
+    "Recommender",
+    "build",
+]
+
+log = logging.getLogger(__name__)
+
+MAX_FACES = 60  # a crowd beyond this is read by its 60 largest faces, to bound the time
+MAX_TRACKS = 50
+MAX_ARTIST_CHARS = 200
+EMOTION_MODEL_FILE = "emotion_cnn.keras"
+NO_FACE = (
+    "No face found in this photo. Try a well-lit photo where faces look at the camera and "
+    "are not too small, or choose a mood by hand under More options."
+)
+
+
+@dataclass(frozen=True)
+class FaceReading:
+    face: Face  # in the coordinates of the working copy of the photo
+    scores: EmotionScores
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """Everything one request produced; `error` is set (and nothing else) for unusable input."""
+
+    faces: tuple[FaceReading, ...] = ()
+    mood: Mood | None = None
+    tracks: tuple[Track, ...] = ()
+    source: str = ""
+    notice: str = ""
+    detector: str = ""
+    error: str = ""
+    faces_found: int = 0
+    scale: float = 1.0  # working copy / uploaded photo, to report boxes in upload pixels
+    photo: np.ndarray | None = field(default=None, compare=False, repr=False)  # annotated
+
+    def group_scores(self) -> dict[str, float]:
+        """Mean probability of each emotion over all faces (what the confidence bars show)."""
+        if not self.faces:
+            return {}
+        mean = mood.group_mean([r.scores for r in self.faces])
+        return {label: float(p) for label, p in zip(EMOTIONS, mean, strict=True)}
+
+    def status(self) -> str:
+        """One line: '3 faces, group mood: happy; 10 tracks from the built-in catalog; ...'."""
+        if self.error:
+            return self.error
+        parts = []
+        count = len(self.faces)
+        if count:
+            scores = self.group_scores()
+            read = max(scores, key=scores.get)
+            faces_text = f"{count} face" if count == 1 else f"{count} faces"
+            if count < self.faces_found:
+                faces_text = f"{count} largest of {self.faces_found} faces"
+            label = "mood" if count == 1 else "group mood"
+            parts.append(f"{faces_text}, {label}: {read}")
+        if self.mood and self.mood.manual:
+            parts.append(f"mood set by hand: {self.mood.emotion}")
+        parts.append(f"{len(self.tracks)} tracks from {_with_article(self.source)}")
+        parts.append(f"face detector: {self.detector}")
+        line = "; ".join(parts)
+        return f"{line}. {self.notice}" if self.notice else line
+
+    def table(self) -> list[list]:
+        """Rows for the page: title, artist, language, year, a markdown link."""
+        return [
+            [t.title, t.artist, t.language, t.year or "", f"[{link_text(t.url)}]({t.url})"]
+            for t in self.tracks
+        ]
+
+    def record(self) -> dict:
+        """The API's JSON record (see DESIGN.md); boxes in the uploaded photo's pixels."""
+        return {
+            "faces": [
+                {
+                    "box": [round(v / self.scale) for v in r.face.box],
+                    "emotion": r.scores.top,
+                    "scores": {k: round(v, 4) for k, v in r.scores.as_dict().items()},
+                }
+                for r in self.faces
+            ],
+            "emotion": self.mood.emotion if self.mood else None,
+            "mood": {"valence": self.mood.valence, "energy": self.mood.energy}
+            if self.mood
+            else None,
+            "tracks": [
+                {
+                    "title": t.title,
+                    "artist": t.artist,
+                    "language": t.language,
+                    "year": t.year,
+                    "url": t.url,
+                    "source": t.source,
+                    "moods": list(t.moods),
+                }
+                for t in self.tracks
+            ],
+            "source": self.source,
+            "notice": self.notice,
+            "detector": self.detector,
+            "error": self.error or None,
+        }
+
+
+def _with_article(source: str) -> str:
+    """'the built-in catalog', but 'Spotify': names of services take no article."""
+    return source if source[:1].isupper() else f"the {source}"
+
+
+def link_text(url: str) -> str:
+    """'Play on Spotify' for a track link, 'Find on Spotify' for a search link."""
+    if "open.spotify.com/track/" in url:
+        return "▶ Play on Spotify"
+    return "Find on Spotify ↗" if "spotify.com" in url else "Open ↗"
+
+
+class Recommender:
+    """The composed pipeline: one detector, one emotion model, the track sources in order."""
+
+    def __init__(
+        self,
+        detector: Detector,
+        model: EmotionModel,
+        sources: Sequence[TrackSource],
+        languages: Sequence[str],
+    ) -> None:
+        self.detector = detector
+        self.model = model
+        self.sources = tuple(sources)
+        self.languages = (ANY_LANGUAGE, *languages)
+
+    def recommend(
+        self,
+        image: images.ImageSource | images.Photo,
+        artist: str = "",
+        language: str = ANY_LANGUAGE,
+        mood_override: str = AUTO,
+        limit: int = DEFAULT_LIMIT,
+    ) -> Recommendation:
+        """Read the faces in `image` and recommend up to `limit` tracks for their mood."""
+        try:
+            photo = image if isinstance(image, images.Photo) else images.read(image)
+            options = _options(artist, language, mood_override, limit)
+        except (images.ImageError, ValueError) as error:
+            return self._failed(str(error))
+        artist, language, mood_override, limit = options
+
+        found = self.detector.detect(photo.rgb)
+        readings = self.read_faces(photo.rgb, found[:MAX_FACES])
+        if not readings and mood_override == AUTO:
+            return self._failed(NO_FACE, photo=photo.rgb)
+        if mood_override == AUTO:
+            chosen = mood.target([r.scores for r in readings])
+        else:
+            chosen = mood.manual(mood_override)
+        query = Query(chosen.valence, chosen.energy, artist, language, limit)
+        try:
+            answer = catalog.recommend(self.sources, query)
+        except SourceUnavailable as error:
+            return self._failed(str(error))
+        return Recommendation(
+            faces=tuple(readings),
+            mood=chosen,
+            tracks=answer.tracks,
+            source=answer.source,
+            notice=answer.notice,
+            detector=self.detector.name,
+            faces_found=len(found),
+            scale=photo.scale,
+            photo=draw.annotate(
+                photo.rgb, [r.face for r in readings], [r.scores for r in readings]
+            ),
+        )
+
+    def recommend_upload(
+        self,
+        payload: object,
+        held: HeldPhoto | None,
+        artist: str = "",
+        language: str = ANY_LANGUAGE,
+        mood_override: str = AUTO,
+        limit: int = DEFAULT_LIMIT,
+    ) -> tuple[Recommendation, HeldPhoto | None]:
+        """`recommend` for a raw Gradio upload, which is read into memory and deleted from disk."""
+        try:
+            photo, held = uploads.take(payload, held)
+        except images.ImageError as error:
+            return self._failed(str(error)), held
+        return self.recommend(photo, artist, language, mood_override, limit), held
+
+    def read_faces(self, rgb: np.ndarray, found: Sequence[Face]) -> list[FaceReading]:
+        """Classify every face of one photo in a single batched model call."""
+        if not found:
+            return []
+        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        crops = np.stack([emotion.crop(grey, face) for face in found])
+        return [FaceReading(f, s) for f, s in zip(found, self.model.classify(crops), strict=True)]
+
+    def _failed(self, message: str, photo: np.ndarray | None = None) -> Recommendation:
+        return Recommendation(
+            error=message,
+            detector=self.detector.name,
+            photo=None if photo is None else draw.annotate(photo, [], []),
+        )
+
+
+def _options(artist: object, language: object, mood_override: object, limit: object) -> tuple:
+    """Check the options as an API caller may send anything; ValueError says what is wrong."""
+    if mood_override not in (AUTO, *EMOTIONS):
+        raise ValueError(
+            f"Unknown mood “{mood_override}”; choose one of {', '.join((AUTO, *EMOTIONS))}."
+        )
+    try:
+        count = int(limit)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(
+            f"The number of tracks must be a whole number from 1 to {MAX_TRACKS}."
+        ) from None
+    artist_text = "" if artist is None else str(artist).strip()[:MAX_ARTIST_CHARS]
+    language_text = str(language or ANY_LANGUAGE).strip() or ANY_LANGUAGE
+    return artist_text, language_text, mood_override, max(1, min(count, MAX_TRACKS))
+
+
+def build(environ: Mapping[str, str] | None = None) -> Recommender:
+    """Compose the recommender from the environment (see README, "Configuration")."""
+    env = os.environ if environ is None else environ
+    # huggingface_hub reads these once at import; passing them on honours `environ` too.
+    at_hub = {"endpoint": env.get("HF_ENDPOINT"), "cache_dir": env.get("HF_HUB_CACHE")}
+
+    yunet = hub.resolve(hub.YUNET, explicit=env.get("YUNET_ONNX"), **at_hub)
+    if yunet.path is None:
+        log.warning("YuNet unavailable (%s); using the Haar cascade", yunet.detail)
+    detector = faces.load_detector(yunet.path)
+
+    model_file = hub.env_hub_file(
+        "EMOTION_MODEL_REPO", "EMOTION_MODEL_REVISION", EMOTION_MODEL_FILE, env
+    )
+    resolved = hub.resolve(
+        model_file,
+        explicit=env.get("EMOTION_MODEL_PATH"),
+        bundled=emotion.BUNDLED_MODEL,
+        **at_hub,
+    )
+    if resolved.origin == "bundled" and (model_file or env.get("EMOTION_MODEL_PATH")):
+        log.warning(
+            "configured emotion model unavailable (%s); using the bundled one", resolved.detail
+        )
+    model = emotion.load(resolved.path or emotion.BUNDLED_MODEL)
+
+    catalog_path = env.get("CATALOG_CSV") or BUNDLED_CATALOG
+    offline = CsvCatalog(catalog_path, name=None if catalog_path == BUNDLED_CATALOG else "catalog")
+    # The fallback order, in one place: live Spotify when configured, then the CSV catalog.
+    live = spotify.from_environment(env)
+    sources = [live, offline] if live else [offline]
+    log.info("track sources: %s", ", ".join(s.name for s in sources))
+    return Recommender(detector, model, sources, offline.languages)

@@ -1,0 +1,80 @@
+"""Taking a visitor's photo out of Gradio's upload folder: into memory, then off the disk.
+
+Gradio writes each upload to its cache before the handler runs. The handler reads it once and
+the file is deleted moments later, so no photo outlives its answer on disk. The decoded photo
+stays in the visitor's own session state (memory only, dropped with the session) so that
+changing a filter and asking again works without uploading again.
+
+Gradio names cached uploads by their content, so two requests carrying the same bytes share
+one file: it is deleted only once no request is reading it and a short grace has passed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline import images
+
+DELETE_GRACE_S = 5.0  # an API call's upload and its request arrive within milliseconds
+
+_readers: Counter[str] = Counter()
+_readers_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class HeldPhoto:
+    """The last photo of one session: the upload path it came from and its pixels."""
+
+    upload: str
+    photo: images.Photo
+
+
+def take(payload: Any, held: HeldPhoto | None) -> tuple[images.Photo, HeldPhoto]:
+    """The photo of a raw Gradio file payload (a dict with `path`, or a path), decoded.
+
+    Raises `images.ImageError` for a missing or unusable file.
+    """
+    upload = _path_of(payload)
+    if upload is None:
+        raise images.ImageError("No image was received; please choose a photo to upload.")
+    if held is not None and held.upload == upload:
+        return held.photo, held
+    with _readers_lock:
+        _readers[upload] += 1
+    try:
+        photo = images.read(upload)
+    except images.ImageError as error:
+        if not Path(upload).is_file():
+            raise images.ImageError(
+                "That photo is no longer on the server; please upload it again."
+            ) from error
+        raise
+    finally:
+        with _readers_lock:
+            _readers[upload] -= 1
+        timer = threading.Timer(DELETE_GRACE_S, _delete_when_unread, [upload])
+        timer.daemon = True
+        timer.start()
+    return photo, HeldPhoto(upload, photo)
+
+
+def _delete_when_unread(upload: str) -> None:
+    with _readers_lock:
+        if _readers[upload] > 0:
+            return  # the reader that holds it schedules its own deletion
+        del _readers[upload]
+        Path(upload).unlink(missing_ok=True)
+
+
+def _path_of(payload: Any) -> str | None:
+    if payload is None:
+        return None
+    if isinstance(payload, str | Path):
+        return str(payload)
+    if isinstance(payload, dict):
+        return payload.get("path")
+    return getattr(payload, "path", None)

@@ -1,0 +1,223 @@
+"""End to end: start `python app.py`, call `/recommend` with gradio_client as the README shows."""
+
+import contextlib
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tests.conftest import ROOT, YUNET_ONNX, encode
+from tests.hub_server import closed_port_endpoint
+from tests.spotify_server import CLIENT_SECRET, SpotifyServer
+
+STARTUP_TIMEOUT_S = 120
+README_URL = "http://127.0.0.1:7860/"
+README_PHOTO = "group.jpg"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def gradio_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("gradio")
+
+
+@contextlib.contextmanager
+def running_app(tmp_path_factory, gradio_cache: Path, **extra_env: str):
+    """`python app.py` in a subprocess on a free port, offline from the Hub; yields its URL."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "GRADIO_SERVER_NAME": "127.0.0.1",
+        "GRADIO_SERVER_PORT": str(port),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "GRADIO_TEMP_DIR": str(gradio_cache),
+        "HF_HOME": str(tmp_path_factory.mktemp("hf_home")),
+        "HF_ENDPOINT": closed_port_endpoint(),  # the Hub is unreachable: fall back at once
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        **extra_env,
+    }
+    for name in ("SPOTIPY_CLIENT_ID", "SPOTIPY_CLIENT_SECRET"):
+        if name not in extra_env:
+            env.pop(name, None)  # only the tests that bring a Spotify stand-in use one
+    if YUNET_ONNX.exists():
+        env["YUNET_ONNX"] = str(YUNET_ONNX)
+    log = tmp_path_factory.mktemp("log") / "app.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while "Running on" not in log.read_text():
+            if process.poll() is not None:
+                pytest.fail(f"app.py exited:\n{log.read_text()[-3000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"app.py did not start in {STARTUP_TIMEOUT_S} s:\n{log.read_text()[-3000:]}"
+                )
+            time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory, gradio_cache):
+    with running_app(tmp_path_factory, gradio_cache) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def spotify():
+    with SpotifyServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def spotify_app_url(tmp_path_factory, gradio_cache, spotify):
+    with running_app(tmp_path_factory, gradio_cache, **spotify.environ()) as url:
+        yield url
+
+
+def readme_example() -> str:
+    readme = (ROOT / "README.md").read_text()
+    match = re.search(r"<!-- api-example -->\s*```python\n(.*?)```", readme, re.S)
+    assert match, "README.md lost its API example"
+    return match.group(1)
+
+
+def run_readme_example(url: str, photo: Path) -> dict:
+    code = readme_example().replace(README_URL, url).replace(README_PHOTO, str(photo))
+    scope: dict = {}
+    exec(compile(code, "README.md", "exec"), scope)
+    return scope
+
+
+def test_readme_example_on_a_group_photo(app_url, group_photo, tmp_path, capsys):
+    photo = tmp_path / "group.jpg"
+    photo.write_bytes(encode(group_photo))
+    scope = run_readme_example(app_url, photo)
+    record, status = scope["record"], scope["status"]
+    assert len(record["faces"]) == 3
+    assert status.startswith("3 faces, group mood: ")
+    assert len(record["tracks"]) == 10 and record["source"] == "built-in catalog"
+    assert record["tracks"][0]["title"] in capsys.readouterr().out
+    assert Path(scope["photo"]).is_file()  # the annotated photo comes back as a file
+
+
+def test_only_the_image_is_required(app_url, astronaut, tmp_path):
+    from gradio_client import Client, handle_file
+
+    photo = tmp_path / "one.jpg"
+    photo.write_bytes(encode(astronaut))
+    *_, status, record = Client(app_url, verbose=False).predict(
+        image=handle_file(photo), api_name="/recommend"
+    )
+    assert len(record["tracks"]) == 10 and len({t["language"] for t in record["tracks"]}) > 1
+    assert "mood set by hand" not in status
+
+
+def test_concurrent_requests_of_different_sizes(app_url, astronaut, group_photo, tmp_path):
+    from gradio_client import Client, handle_file
+
+    one, three = tmp_path / "one.jpg", tmp_path / "three.jpg"
+    one.write_bytes(encode(astronaut))
+    three.write_bytes(encode(group_photo))
+    clients = [Client(app_url, verbose=False) for _ in range(2)]
+    jobs = [
+        client.submit(image=handle_file(path), api_name="/recommend")
+        for _ in range(3)
+        for client, path in zip(clients, (one, three), strict=True)
+    ]
+    records = [job.result(timeout=60)[-1] for job in jobs]
+    assert [len(r["faces"]) for r in records] == [1, 3] * 3, [r["error"] for r in records]
+
+
+def test_keywords(app_url, astronaut, tmp_path):
+    from gradio_client import Client, handle_file
+
+    photo = tmp_path / "one.png"
+    Image.fromarray(astronaut).convert("RGBA").save(photo)
+    client = Client(app_url, verbose=False)
+    *_, record = client.predict(
+        image=handle_file(photo),
+        artist="",
+        language="Japanese",
+        mood="sad",
+        limit=4,
+        api_name="/recommend",
+    )
+    assert len(record["faces"]) == 1 and record["emotion"] == "sad"
+    assert [t["language"] for t in record["tracks"]] == ["Japanese"] * 4
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [("notes.txt", b"hello, not a photo", "not an image"), ("empty.jpg", b"", "empty")],
+)
+def test_bad_file_is_a_message_and_the_next_request_works(
+    app_url, astronaut, tmp_path, name, content, message
+):
+    from gradio_client import Client, handle_file
+
+    client = Client(app_url, verbose=False)
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    _, _, _, status, record = client.predict(image=handle_file(bad), api_name="/recommend")
+    assert message in status and message in record["error"] and record["tracks"] == []
+
+    good = tmp_path / "after.jpg"
+    good.write_bytes(encode(astronaut))
+    *_, record = client.predict(image=handle_file(good), api_name="/recommend")
+    assert record["error"] is None and len(record["tracks"]) == 10
+
+
+def test_uploads_do_not_stay_on_disk(app_url, gradio_cache, astronaut, tmp_path):
+    from gradio_client import Client, handle_file
+
+    photo = tmp_path / "private.jpg"
+    photo.write_bytes(encode(astronaut))
+    Client(app_url, verbose=False).predict(image=handle_file(photo), api_name="/recommend")
+    deadline = time.monotonic() + 15  # deleted once read, after a grace of a few seconds
+    while list(gradio_cache.rglob("private.jpg")) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert list(gradio_cache.rglob("private.jpg")) == []
+
+
+def test_live_tracks_from_spotify_and_the_fallback(spotify_app_url, spotify, astronaut, tmp_path):
+    from gradio_client import Client, handle_file
+
+    photo = tmp_path / "one.jpg"
+    photo.write_bytes(encode(astronaut))
+    client = Client(spotify_app_url, verbose=False)
+    ask = dict(image=handle_file(photo), mood="surprise", api_name="/recommend")
+
+    _, _, table, status, record = client.predict(**ask)
+    assert record["source"] == "Spotify" and len(record["tracks"]) == 10
+    assert all(t["url"].startswith("https://open.spotify.com/track/") for t in record["tracks"])
+    assert "10 tracks from Spotify" in status
+    assert table["data"][0][-1].startswith("[▶ Play on Spotify](https://open.spotify.com/track/")
+
+    spotify.fault = "503"
+    try:
+        started = time.monotonic()
+        *_, status, record = client.predict(**{**ask, "mood": "happy"})
+        took = time.monotonic() - started
+    finally:
+        spotify.fault = None
+    assert record["source"] == "built-in catalog" and len(record["tracks"]) == 10
+    assert "Spotify" in record["notice"] and "HTTP 503" in status
+    assert CLIENT_SECRET not in status + record["notice"]
+    assert took < 3 + 2  # Spotify's 3 s budget at most, plus the round trip

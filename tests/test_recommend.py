@@ -1,0 +1,174 @@
+import numpy as np
+import pytest
+
+from catalog.csv_source import CsvCatalog
+from catalog.tracks import ANY_LANGUAGE
+from pipeline import faces, recommend
+from pipeline.emotion import EMOTIONS
+from tests.conftest import encode
+
+
+@pytest.fixture(scope="module")
+def recommender(emotion_model):
+    catalog = CsvCatalog()
+    return recommend.Recommender(faces.HaarDetector(), emotion_model, [catalog], catalog.languages)
+
+
+def test_one_face_gives_tracks_and_a_full_record(recommender, astronaut):
+    result = recommender.recommend(encode(astronaut))
+    assert result.error == "" and len(result.faces) == 1 and len(result.tracks) == 10
+    record = result.record()
+    assert set(record) >= {"faces", "emotion", "mood", "tracks", "source", "notice"}
+    (face,) = record["faces"]
+    assert len(face["box"]) == 4 and face["emotion"] in EMOTIONS
+    assert set(face["scores"]) == set(EMOTIONS)
+    assert record["emotion"] in EMOTIONS
+    assert 0 <= record["mood"]["valence"] <= 1 and 0 <= record["mood"]["energy"] <= 1
+    assert {"title", "artist", "language", "url", "source"} <= set(record["tracks"][0])
+    assert record["source"] == "built-in catalog"
+    assert result.status().startswith("1 face, mood: ")
+    assert "10 tracks from the built-in catalog; face detector: Haar cascade" in result.status()
+    assert result.photo.shape == astronaut.shape
+
+
+def test_every_face_of_a_group_is_in_the_record(recommender, group_photo):
+    result = recommender.recommend(group_photo)
+    assert len(result.record()["faces"]) == 3
+    assert result.status().startswith("3 faces, group mood: ")
+    assert sum(result.group_scores().values()) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_filters_narrow_the_list(recommender, astronaut):
+    result = recommender.recommend(astronaut, language="Korean", limit=5)
+    assert len(result.tracks) == 5 and {t.language for t in result.tracks} == {"Korean"}
+    assert recommender.languages[0] == ANY_LANGUAGE and "Korean" in recommender.languages
+
+
+def test_override_replaces_the_read_mood(recommender, astronaut):
+    result = recommender.recommend(astronaut, mood_override="sad")
+    assert result.mood.emotion == "sad" and result.mood.manual
+    read = max(result.group_scores(), key=result.group_scores().get)
+    assert result.status().startswith(f"1 face, mood: {read}; mood set by hand: sad;")
+    assert np.mean([t.valence for t in result.tracks]) < 0.4
+
+
+def test_no_face_is_a_clear_message(recommender, faceless):
+    result = recommender.recommend(faceless)
+    assert "No face found" in result.error and result.tracks == ()
+    assert result.record()["error"] == result.error and result.photo is not None
+
+
+def test_no_face_with_an_override_still_recommends(recommender, faceless):
+    result = recommender.recommend(faceless, mood_override="happy")
+    assert result.error == "" and result.faces == () and len(result.tracks) == 10
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [(b"", "empty"), (b"not an image", "not an image"), (np.zeros((8, 8, 3), np.uint8), "only")],
+)
+def test_bad_input_is_a_message_not_a_crash(recommender, payload, message):
+    result = recommender.recommend(payload)
+    assert message in result.error and result.record()["tracks"] == []
+
+
+def test_options_from_api_callers_are_checked(recommender, astronaut):
+    assert "Unknown mood" in recommender.recommend(astronaut, mood_override="Joyful").error
+    for limit in (None, "abc", float("nan")):
+        assert "whole number" in recommender.recommend(astronaut, limit=limit).error
+    assert len(recommender.recommend(astronaut, limit=500).tracks) == recommend.MAX_TRACKS
+    assert recommender.recommend(astronaut, artist=None, language=None).error == ""
+
+
+def test_boxes_are_reported_in_the_uploaded_photos_pixels(recommender, astronaut):
+    import cv2
+
+    big = cv2.resize(astronaut, (4096, 4096))  # read at 2048: half size
+    small_box = recommender.recommend(astronaut).record()["faces"][0]["box"]
+    big_box = recommender.recommend(encode(big, "PNG")).record()["faces"][0]["box"]
+    assert big_box == pytest.approx([8 * v for v in small_box], abs=24)
+
+
+def test_notices_reach_the_status_line(recommender, astronaut):
+    result = recommender.recommend(astronaut, artist="Nobody Byname")
+    assert "No tracks by “Nobody Byname”" in result.status()
+
+
+def test_table_rows_link_each_track(recommender, astronaut):
+    rows = recommender.recommend(astronaut, limit=3).table()
+    assert len(rows) == 3
+    assert all(row[-1].startswith("[Find on Spotify ↗](https://open.spotify.com/") for row in rows)
+
+
+def test_build_offline_falls_back_to_haar(monkeypatch, tmp_path):
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    built = recommend.build({"HF_HUB_CACHE": str(tmp_path)})
+    assert built.detector.name == "Haar cascade"
+    assert len(built.languages) >= 9
+
+
+def test_build_loads_the_model_from_a_hub_repo(tmp_path):
+    from pipeline.emotion import BUNDLED_MODEL
+    from tests.hub_server import HubServer
+
+    files = {("someone/emotion", "emotion_cnn.keras"): BUNDLED_MODEL.read_bytes()}
+    with HubServer(files) as server:
+        built = recommend.build(
+            {
+                "EMOTION_MODEL_REPO": "someone/emotion",
+                "HF_ENDPOINT": server.endpoint,
+                "HF_HUB_CACHE": str(tmp_path),
+                "YUNET_ONNX": str(tmp_path / "absent.onnx"),
+            }
+        )
+    assert built.model.source.startswith(str(tmp_path))
+    assert built.detector.name == "Haar cascade"
+
+
+def test_build_with_an_unreachable_model_repo_uses_the_bundled_model(tmp_path):
+    from pipeline.emotion import BUNDLED_MODEL
+    from tests.hub_server import closed_port_endpoint
+
+    built = recommend.build(
+        {
+            "EMOTION_MODEL_REPO": "someone/emotion",
+            "HF_ENDPOINT": closed_port_endpoint(),
+            "HF_HUB_CACHE": str(tmp_path),
+        }
+    )
+    assert built.model.source == str(BUNDLED_MODEL)
+
+
+def test_build_survives_a_malformed_repo_and_a_wrong_path(tmp_path):
+    from pipeline.emotion import BUNDLED_MODEL
+    from tests.hub_server import closed_port_endpoint
+
+    built = recommend.build(
+        {
+            "EMOTION_MODEL_REPO": "not a/valid//repo id",
+            "EMOTION_MODEL_PATH": str(tmp_path / "typo.keras"),
+            "HF_ENDPOINT": closed_port_endpoint(),
+            "HF_HUB_CACHE": str(tmp_path),
+        }
+    )
+    assert built.model.source == str(BUNDLED_MODEL)
+
+
+def test_build_uses_an_explicit_model_path(tmp_path):
+    import shutil
+
+    from pipeline.emotion import BUNDLED_MODEL
+    from tests.hub_server import closed_port_endpoint
+
+    copy = tmp_path / "mine.keras"
+    shutil.copy(BUNDLED_MODEL, copy)
+    built = recommend.build(
+        {
+            "EMOTION_MODEL_PATH": str(copy),
+            "HF_ENDPOINT": closed_port_endpoint(),
+            "HF_HUB_CACHE": str(tmp_path),
+        }
+    )
+    assert built.model.source == str(copy)

@@ -1,0 +1,143 @@
+import json
+
+import numpy as np
+import pytest
+
+from pipeline import emotion
+from tests.conftest import FER_DIR, needs_shared
+from training import data, evaluate, train
+from training import model as emotion_cnn
+
+FER_CSV = FER_DIR / "fer2013_csv_first1167rows.csv.gz"
+
+
+def write_npz(path, count, seed):
+    rng = np.random.default_rng(seed)
+    np.savez(
+        path,
+        x=rng.integers(0, 255, (count, 48, 48), dtype=np.uint8),
+        y=rng.integers(0, 7, count, dtype=np.uint8),
+        names=np.array(["n"] * count),
+    )
+
+
+def test_npz_loader_and_split_checks(tmp_path):
+    write_npz(tmp_path / "train.npz", 20, 0)
+    split = data.load_npz(tmp_path / "train.npz")
+    assert len(split) == 20 and split.faces.dtype == np.uint8
+    with pytest.raises(ValueError, match="48, 48"):
+        data.Split(np.zeros((2, 10, 10), np.uint8), np.zeros(2, np.int64))
+    with pytest.raises(ValueError, match="out of range"):
+        data.Split(np.zeros((1, 48, 48), np.uint8), np.array([7]))
+
+
+def test_csv_loader_reads_the_original_layout(tmp_path):
+    rows = ["emotion,pixels,Usage"]
+    rows += [f"{i % 7},{' '.join(['128'] * 48 * 48)},Training" for i in range(3)]
+    rows += [f"3,{' '.join(['5'] * 48 * 48)},PublicTest"]
+    (tmp_path / "fer2013.csv").write_text("\n".join(rows) + "\n")
+    training = data.load_split("Training", tmp_path)
+    assert len(training) == 3 and training.faces.shape == (3, 48, 48)
+    public = data.load_split("PublicTest", tmp_path)
+    assert public.labels.tolist() == [3] and public.faces.max() == 5
+    with pytest.raises(ValueError, match="PrivateTest"):
+        data.load_csv(tmp_path / "fer2013.csv", "PrivateTest")
+
+
+@needs_shared(FER_CSV)
+def test_csv_loader_on_the_real_file():
+    split = data.load_csv(FER_CSV, "Training")
+    assert len(split) == 1167 and split.faces.shape[1:] == (48, 48)
+    assert set(np.unique(split.labels)) <= set(range(7))
+
+
+def test_missing_data_names_the_fix(tmp_path):
+    with pytest.raises(FileNotFoundError, match="FER2013_DIR"):
+        data.load_split("Training", tmp_path)
+
+
+def test_model_meets_the_contract():
+    built = emotion_cnn.build()
+    emotion.check_contract(built)
+    assert built.count_params() < 2_500_000
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_interrupted_run_resumes_where_it_stopped(tmp_path, monkeypatch):
+    import keras
+
+    write_npz(tmp_path / "train.npz", 64, 1)
+    write_npz(tmp_path / "publictest.npz", 32, 2)
+    args = train.parse_args(
+        [
+            "--data-dir",
+            str(tmp_path),
+            "--epochs",
+            "2",
+            "--batch-size",
+            "32",
+            "--run-dir",
+            str(tmp_path / "run"),
+            "--out",
+            str(tmp_path / "model.keras"),
+            "--metrics",
+            str(tmp_path / "metrics.json"),
+            "--verbose",
+            "0",
+        ]
+    )
+    log_epoch = keras.callbacks.CSVLogger.on_epoch_end
+
+    def log_then_die(self, epoch, logs=None):
+        log_epoch(self, epoch, logs)
+        raise Interrupted  # as if the session ended after the first epoch
+
+    with monkeypatch.context() as patch:
+        patch.setattr(keras.callbacks.CSVLogger, "on_epoch_end", log_then_die)
+        with pytest.raises(Interrupted):
+            train.train(args)
+    assert not (tmp_path / "model.keras").exists()
+    train.train(args)
+    epochs = (tmp_path / "run" / "history.csv").read_text().splitlines()[1:]
+    assert [row.split(",")[0] for row in epochs] == ["0", "1"]  # epoch 1 was not run again
+    assert (tmp_path / "model.keras").exists()
+
+
+def test_tiny_training_run_exports(tmp_path):
+    write_npz(tmp_path / "train.npz", 64, 1)
+    write_npz(tmp_path / "publictest.npz", 32, 2)
+    args = train.parse_args(
+        [
+            "--data-dir",
+            str(tmp_path),
+            "--epochs",
+            "1",
+            "--batch-size",
+            "32",
+            "--run-dir",
+            str(tmp_path / "run"),
+            "--out",
+            str(tmp_path / "model.keras"),
+            "--metrics",
+            str(tmp_path / "metrics.json"),
+            "--verbose",
+            "0",
+        ]
+    )
+    metrics = train.train(args)
+    assert 0 <= metrics["public_test_accuracy"] <= 1
+    assert json.loads((tmp_path / "metrics.json").read_text())["epochs"] == 1
+    loaded = emotion.load(tmp_path / "model.keras")  # the exported file loads under the app's path
+    assert len(loaded.classify(np.zeros((2, 48, 48)))) == 2
+    assert (tmp_path / "run" / "history.csv").read_text().count("\n") == 2  # header + 1 epoch
+    assert train.best_so_far(tmp_path / "run" / "history.csv") is not None
+
+    report = evaluate.evaluate(str(tmp_path / "model.keras"), str(tmp_path))
+    assert report["public_test_faces"] == 32
+    exported = json.loads((tmp_path / "metrics.json").read_text())
+    assert report["public_test_accuracy"] == pytest.approx(exported["public_test_accuracy"])
+    assert set(report["recall_per_class"]) == set(emotion.EMOTIONS)
+    assert report["latency_ms_per_face_batch1_median"] > 0
