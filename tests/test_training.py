@@ -62,6 +62,19 @@ def test_model_meets_the_contract():
     assert built.count_params() < 2_500_000
 
 
+def tiny_run(tmp_path, epochs: int):
+    """Arguments for a quick run on random faces: 64 to train on, 32 to validate."""
+    write_npz(tmp_path / "train.npz", 64, 1)
+    write_npz(tmp_path / "publictest.npz", 32, 2)
+    return train.parse_args(
+        [
+            *("--data-dir", str(tmp_path), "--epochs", str(epochs), "--batch-size", "32"),
+            *("--run-dir", str(tmp_path / "run"), "--out", str(tmp_path / "model.keras")),
+            *("--metrics", str(tmp_path / "metrics.json"), "--verbose", "0"),
+        ]
+    )
+
+
 class Interrupted(Exception):
     pass
 
@@ -69,26 +82,7 @@ class Interrupted(Exception):
 def test_interrupted_run_resumes_where_it_stopped(tmp_path, monkeypatch):
     import keras
 
-    write_npz(tmp_path / "train.npz", 64, 1)
-    write_npz(tmp_path / "publictest.npz", 32, 2)
-    args = train.parse_args(
-        [
-            "--data-dir",
-            str(tmp_path),
-            "--epochs",
-            "2",
-            "--batch-size",
-            "32",
-            "--run-dir",
-            str(tmp_path / "run"),
-            "--out",
-            str(tmp_path / "model.keras"),
-            "--metrics",
-            str(tmp_path / "metrics.json"),
-            "--verbose",
-            "0",
-        ]
-    )
+    args = tiny_run(tmp_path, epochs=2)
     log_epoch = keras.callbacks.CSVLogger.on_epoch_end
 
     def log_then_die(self, epoch, logs=None):
@@ -107,26 +101,7 @@ def test_interrupted_run_resumes_where_it_stopped(tmp_path, monkeypatch):
 
 
 def test_tiny_training_run_exports(tmp_path):
-    write_npz(tmp_path / "train.npz", 64, 1)
-    write_npz(tmp_path / "publictest.npz", 32, 2)
-    args = train.parse_args(
-        [
-            "--data-dir",
-            str(tmp_path),
-            "--epochs",
-            "1",
-            "--batch-size",
-            "32",
-            "--run-dir",
-            str(tmp_path / "run"),
-            "--out",
-            str(tmp_path / "model.keras"),
-            "--metrics",
-            str(tmp_path / "metrics.json"),
-            "--verbose",
-            "0",
-        ]
-    )
+    args = tiny_run(tmp_path, epochs=1)
     metrics = train.train(args)
     assert 0 <= metrics["public_test_accuracy"] <= 1
     assert json.loads((tmp_path / "metrics.json").read_text())["epochs"] == 1
