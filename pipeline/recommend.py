@@ -181,8 +181,10 @@ class Recommender:
             return self._failed(str(error))
         artist, language, mood_override, limit = options
 
-        found = self.detector.detect(photo.rgb)
-        readings = self.read_faces(photo.rgb, found[:MAX_FACES])
+        found = self.detector.detect(photo.rgb)  # largest first
+        # The largest faces, then numbered left to right as a person reads the photo.
+        chosen_faces = sorted(found[:MAX_FACES], key=lambda face: (face.box[0], face.box[1]))
+        readings = self.read_faces(photo.rgb, chosen_faces)
         if not readings and mood_override == AUTO:
             return self._failed(NO_FACE, photo=photo.rgb)
         if mood_override == AUTO:

@@ -172,3 +172,8 @@ def test_build_uses_an_explicit_model_path(tmp_path):
         }
     )
     assert built.model.source == str(copy)
+
+
+def test_faces_are_listed_left_to_right(recommender, group_photo):
+    boxes = [face["box"] for face in recommender.recommend(group_photo).record()["faces"]]
+    assert [box[0] for box in boxes] == sorted(box[0] for box in boxes)
