@@ -13,12 +13,16 @@ from pipeline.recommend import (
     EMOTIONS,
     MAX_TRACKS,
     HeldPhoto,
+    LiveState,
     Recommendation,
 )
 
 CACHE_SWEEP = (300, 600)  # every 5 min, delete Gradio's cached outputs older than 10 min
 SESSION_PHOTO_TTL_S = 900  # a visitor's photo stays in memory this long for re-asking
 TABLE_HEADERS = ["Title", "Artist", "Language", "Year", "Listen"]
+LIVE_FRAME_INTERVAL_S = 1 / 15  # the browser sends a frame this often; late ones are dropped
+LIVE_TIME_LIMIT_S = 300  # one live session's share of the server before the camera stops
+LIVE_STREAMS = 4  # visitors streaming at once; more wait their turn
 
 recommender = pipeline.build()
 
@@ -47,6 +51,23 @@ def recommend(
     return (*render(result), held)
 
 
+def follow(frame, artist: str, language: str, limit: int, state: LiveState | None) -> tuple:
+    """One live webcam frame: the boxed frame and smoothed scores every time, the status, and
+    new tracks only when the steady mood or a filter changes."""
+    if frame is None:
+        return (gr.skip(),) * 6
+    view = recommender.live(frame, state or LiveState(), artist, language, limit)
+    fresh = view.refreshed
+    return (
+        view.frame,
+        view.scores or None,
+        view.status,
+        fresh.table() if fresh else gr.skip(),
+        fresh.record() if fresh else gr.skip(),
+        view.state,
+    )
+
+
 def render(result: Recommendation) -> tuple:
     if result.error:
         gr.Warning(result.error)
@@ -68,6 +89,7 @@ with gr.Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
     )
     held_upload = gr.State(None, time_to_live=SESSION_PHOTO_TTL_S)
     held_snapshot = gr.State(None, time_to_live=SESSION_PHOTO_TTL_S)
+    live_state = gr.State(None, time_to_live=LIVE_TIME_LIMIT_S)
     with gr.Row():
         with gr.Column(scale=2):
             with gr.Tabs():
@@ -76,11 +98,22 @@ with gr.Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
                         label="Photo", sources=["upload", "clipboard"], type="filepath"
                     )
                     upload_button = gr.Button("Recommend music", variant="primary")
-                with gr.Tab("Webcam"):
-                    snapshot = gr.Image(
-                        label="Snapshot from your camera", sources=["webcam"], type="filepath"
-                    )
-                    webcam_button = gr.Button("Recommend music", variant="primary")
+                with gr.Tab("Webcam"), gr.Tabs():
+                    with gr.Tab("Snapshot"):
+                        snapshot = gr.Image(
+                            label="Snapshot from your camera", sources=["webcam"], type="filepath"
+                        )
+                        webcam_button = gr.Button("Recommend music", variant="primary")
+                    with gr.Tab("Live"):
+                        camera = gr.Image(
+                            label="Your camera, live (press record)",
+                            sources=["webcam"],
+                            streaming=True,
+                            type="numpy",
+                        )
+                        # The boxed frame travels inside the page as an inline image: unlike
+                        # gr.Image, which saves every output to disk, it leaves no file behind.
+                        live_view = gr.HTML(label="Live reading")
             artist = gr.Textbox("", label="Favourite artist", placeholder="any artist")
             language = gr.Dropdown(
                 list(recommender.languages), value=ANY_LANGUAGE, label="Language"
@@ -123,6 +156,16 @@ with gr.Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
         [*shown, held_snapshot],
         api_visibility="private",
         preprocess=False,
+    )
+    camera.stream(
+        follow,
+        [camera, artist, language, limit, live_state],
+        [live_view, scores, status, tracks, record, live_state],
+        stream_every=LIVE_FRAME_INTERVAL_S,
+        time_limit=LIVE_TIME_LIMIT_S,
+        concurrency_limit=LIVE_STREAMS,
+        show_progress="hidden",
+        api_visibility="private",
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import html
 from collections.abc import Sequence
 
 import cv2
@@ -28,6 +30,9 @@ EMOTION_COLOURS: dict[str, tuple[int, int, int]] = dict(
     )
 )
 MAX_DISPLAY_SIDE = 1280  # pixels; the page never shows more, and a smaller image sends faster
+MIN_FONT_SCALE = 0.4  # OpenCV font scale below which labels stop being legible
+FACE_WIDTH_PER_FONT_SCALE = 90  # pixels of face width per unit of font scale
+LIVE_JPEG_QUALITY = 80  # live frames: small enough to send 15 a second, clean enough to read
 
 
 def annotate(rgb: np.ndarray, faces: Sequence[Face], scores: Sequence[EmotionScores]) -> np.ndarray:
@@ -40,7 +45,7 @@ def annotate(rgb: np.ndarray, faces: Sequence[Face], scores: Sequence[EmotionSco
         else rgb.copy()
     )
     thickness = max(2, round(max(canvas.shape[:2]) / 300))
-    font_scale = max(0.5, max(canvas.shape[:2]) / 1000)
+    largest_font = max(0.5, max(canvas.shape[:2]) / 1000)
     for number, (face, score) in enumerate(zip(faces, scores, strict=True), start=1):
         x, y, w, h = (round(v * scale) for v in face.box)
         colour = EMOTION_COLOURS[score.top]
@@ -50,6 +55,8 @@ def annotate(rgb: np.ndarray, faces: Sequence[Face], scores: Sequence[EmotionSco
             if len(faces) > 1
             else (f"{score.top} {score.confidence:.0%}")
         )
+        # Labels scale with their face, so a crowd's tabs do not cover each other.
+        font_scale = min(largest_font, max(MIN_FONT_SCALE, w / FACE_WIDTH_PER_FONT_SCALE))
         _label(canvas, label, (x, y), colour, font_scale, thickness)
     return canvas
 
@@ -70,3 +77,18 @@ def _label(canvas, text, corner, colour, font_scale, thickness) -> None:
     cv2.putText(
         canvas, text, (x + pad, top + pad + th), font, font_scale, ink, text_thickness, cv2.LINE_AA
     )
+
+
+def to_data_url(rgb: np.ndarray, quality: int = LIVE_JPEG_QUALITY) -> str:
+    """A JPEG `data:` URL of the image: sent inline, so a live frame never touches the disk."""
+    ok, jpeg = cv2.imencode(
+        ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]
+    )
+    if not ok:
+        raise ValueError("could not encode the frame as JPEG")
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg.tobytes()).decode("ascii")
+
+
+def inline_img(rgb: np.ndarray, alt: str) -> str:
+    """An <img> element carrying the image itself, for a page that must not fetch a file."""
+    return f'<img src="{to_data_url(rgb)}" alt="{html.escape(alt)}" style="width:100%">'

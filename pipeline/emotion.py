@@ -23,6 +23,11 @@ INPUT_SHAPE = (INPUT_SIDE, INPUT_SIDE, 1)
 
 CROP_SCALE = 1.1  # crop side / detected box side: FER-2013 faces show brow to chin, little hair
 ROTATION_PAD = 1.5  # crop this much wider before levelling the eyes, so corners stay filled
+# A crop below these reads as noise, not expression (measured on 48x48 crops: a lit webcam face
+# has brightness ~140, contrast ~60, sharpness in the hundreds; a covered camera ~6, ~3, ~4).
+MIN_BRIGHTNESS = 30  # mean grey level
+MIN_CONTRAST = 12  # standard deviation of grey levels
+MIN_SHARPNESS = 40  # variance of the Laplacian: lower is a blur
 MAX_EYE_TILT_DEGREES = 45  # beyond this the landmarks are more likely wrong than the head tilted
 BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "models" / "emotion_cnn.keras"
 
@@ -135,3 +140,11 @@ def _eye_angle(face: Face) -> float:
     (rx, ry), (lx, ly) = face.eyes
     angle = float(np.degrees(np.arctan2(ly - ry, lx - rx)))
     return angle if abs(angle) <= MAX_EYE_TILT_DEGREES else 0.0
+
+
+def readable(crop: np.ndarray) -> bool:
+    """Whether a 48x48 grey crop is lit and sharp enough for its expression to be read."""
+    sharpness = cv2.Laplacian(crop, cv2.CV_64F).var()
+    return (
+        crop.mean() >= MIN_BRIGHTNESS and crop.std() >= MIN_CONTRAST and sharpness >= MIN_SHARPNESS
+    )

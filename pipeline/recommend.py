@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -18,9 +18,10 @@ from catalog import spotify
 from catalog import tracks as catalog
 from catalog.csv_source import BUNDLED_CATALOG, CsvCatalog
 from catalog.tracks import ANY_LANGUAGE, DEFAULT_LIMIT, Query, SourceUnavailable, Track, TrackSource
-from pipeline import draw, emotion, faces, hub, images, mood, uploads
+from pipeline import draw, emotion, faces, hub, images, live, mood, uploads
 from pipeline.emotion import EMOTIONS, EmotionModel, EmotionScores
 from pipeline.faces import Detector, Face
+from pipeline.live import LiveState
 from pipeline.mood import AUTO, Mood
 from pipeline.uploads import HeldPhoto
 
@@ -31,6 +32,8 @@ __all__ = [  # what app.py uses
     "EMOTIONS",
     "MAX_TRACKS",
     "HeldPhoto",
+    "LiveState",
+    "LiveView",
     "Recommendation",
     "Recommender",
     "build",
@@ -41,6 +44,7 @@ log = logging.getLogger(__name__)
 MAX_FACES = 60  # a crowd beyond this is read by its 60 largest faces, to bound the time
 MAX_TRACKS = 50
 MAX_ARTIST_CHARS = 200
+LIVE_FRAME_SIDE = 480  # pixels; webcam frames are read at this size: a webcam face is large
 EMOTION_MODEL_FILE = "emotion_cnn.keras"
 NO_FACE = (
     "No face found in this photo. Try a well-lit photo where faces look at the camera and "
@@ -138,6 +142,17 @@ class Recommendation:
         }
 
 
+@dataclass(frozen=True)
+class LiveView:
+    """One processed webcam frame: what to show now, and new tracks only when they change."""
+
+    frame: str  # the annotated frame as an HTML <img> holding a JPEG data URL
+    state: LiveState
+    status: str
+    scores: dict[str, float]
+    refreshed: Recommendation | None = None  # set when the steady mood or the filters changed
+
+
 def _with_article(source: str) -> str:
     """'the built-in catalog', but 'Spotify': names of services take no article."""
     return source if source[:1].isupper() else f"the {source}"
@@ -181,34 +196,20 @@ class Recommender:
             return self._failed(str(error))
         artist, language, mood_override, limit = options
 
-        found = self.detector.detect(photo.rgb)  # largest first
-        # The largest faces, then numbered left to right as a person reads the photo.
-        chosen_faces = sorted(found[:MAX_FACES], key=lambda face: (face.box[0], face.box[1]))
-        readings = self.read_faces(photo.rgb, chosen_faces)
+        found, readings = self.read_photo(photo.rgb)
         if not readings and mood_override == AUTO:
             return self._failed(NO_FACE, photo=photo.rgb)
         if mood_override == AUTO:
             chosen = mood.target([r.scores for r in readings])
         else:
             chosen = mood.manual(mood_override)
-        query = Query(chosen.valence, chosen.energy, artist, language, limit)
-        try:
-            answer = catalog.recommend(self.sources, query)
-        except SourceUnavailable as error:
-            return self._failed(str(error))
-        return Recommendation(
-            faces=tuple(readings),
-            mood=chosen,
-            tracks=answer.tracks,
-            source=answer.source,
-            notice=answer.notice,
-            detector=self.detector.name,
-            faces_found=len(found),
-            scale=photo.scale,
-            photo=draw.annotate(
-                photo.rgb, [r.face for r in readings], [r.scores for r in readings]
-            ),
+        result = self._tracks_for(chosen, options, readings, len(found))
+        if result.error:
+            return result
+        annotated = draw.annotate(
+            photo.rgb, [r.face for r in readings], [r.scores for r in readings]
         )
+        return replace(result, scale=photo.scale, photo=annotated)
 
     def recommend_upload(
         self,
@@ -226,13 +227,87 @@ class Recommender:
             return self._failed(str(error)), held
         return self.recommend(photo, artist, language, mood_override, limit), held
 
-    def read_faces(self, rgb: np.ndarray, found: Sequence[Face]) -> list[FaceReading]:
-        """Classify every face of one photo in a single batched model call."""
-        if not found:
-            return []
+    def live(
+        self,
+        frame: np.ndarray,
+        state: LiveState,
+        artist: str = "",
+        language: str = ANY_LANGUAGE,
+        limit: int = DEFAULT_LIMIT,
+    ) -> LiveView:
+        """Read one webcam frame into the visitor's smoothed state; choose tracks only when the
+        steady mood (or a filter) changes."""
+        rgb, _ = faces.downscale(images.to_rgb(frame), LIVE_FRAME_SIDE)
+        # A dark or blurred frame counts as no face: the steady reading holds instead of jumping.
+        found, readings = self.read_photo(rgb, readable_only=True)
+        faces_read = [r.face for r in readings]
+        previous, state = state, live.step(state, faces_read, [r.scores for r in readings])
+        shown = state.faces if found else ()
+        view = dict(
+            frame=draw.inline_img(
+                draw.annotate(rgb, [_as_face(f) for f in shown], [f.scores for f in shown]),
+                alt=_live_status(state, len(readings)),
+            ),
+            scores=_as_scores(state.group()),
+        )
+        refreshed = None
+        try:
+            key = _options(artist, language, AUTO, limit)
+        except ValueError as error:
+            return LiveView(state=state, status=str(error), **view)
+        if state.steady and (state.steady != previous.steady or key != state.query_key):
+            group = state.group()
+            chosen = mood.target([EmotionScores(tuple(group))]) if group is not None else None
+            if chosen is not None:
+                refreshed = self._tracks_for(chosen, key, readings, len(found))
+                state = replace(state, query_key=key)
+        return LiveView(
+            state=state, status=_live_status(state, len(readings)), refreshed=refreshed, **view
+        )
+
+    def read_photo(
+        self, rgb: np.ndarray, readable_only: bool = False
+    ) -> tuple[list[Face], list[FaceReading]]:
+        """All faces found, and readings of the largest `MAX_FACES`, numbered left to right."""
+        found = self.detector.detect(rgb)  # largest first
+        chosen = sorted(found[:MAX_FACES], key=lambda face: (face.box[0], face.box[1]))
+        return found, self.read_faces(rgb, chosen, readable_only)
+
+    def _tracks_for(
+        self, chosen: Mood, options: tuple, readings: Sequence[FaceReading], found: int
+    ) -> Recommendation:
+        """Ask the sources for tracks for `chosen`; the result lacks only the photo."""
+        artist, language, _, limit = options
+        try:
+            answer = catalog.recommend(
+                self.sources, Query(chosen.valence, chosen.energy, artist, language, limit)
+            )
+        except SourceUnavailable as error:
+            return self._failed(str(error))
+        return Recommendation(
+            faces=tuple(readings),
+            mood=chosen,
+            tracks=answer.tracks,
+            source=answer.source,
+            notice=answer.notice,
+            detector=self.detector.name,
+            faces_found=found,
+        )
+
+    def read_faces(
+        self, rgb: np.ndarray, found: Sequence[Face], readable_only: bool = False
+    ) -> list[FaceReading]:
+        """Classify every face of one photo in a single batched model call; with
+        `readable_only`, faces too dark or blurred to read are left out."""
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-        crops = np.stack([emotion.crop(grey, face) for face in found])
-        return [FaceReading(f, s) for f, s in zip(found, self.model.classify(crops), strict=True)]
+        crops = [emotion.crop(grey, face) for face in found]
+        if readable_only:
+            kept = [(f, c) for f, c in zip(found, crops, strict=True) if emotion.readable(c)]
+            found, crops = [f for f, _ in kept], [c for _, c in kept]
+        if not crops:
+            return []
+        scores = self.model.classify(np.stack(crops))
+        return [FaceReading(f, s) for f, s in zip(found, scores, strict=True)]
 
     def _failed(self, message: str, photo: np.ndarray | None = None) -> Recommendation:
         return Recommendation(
@@ -240,6 +315,24 @@ class Recommender:
             detector=self.detector.name,
             photo=None if photo is None else draw.annotate(photo, [], []),
         )
+
+
+def _as_face(followed: live.FollowedFace) -> Face:
+    return Face(followed.box, score=1.0)
+
+
+def _as_scores(group: np.ndarray | None) -> dict[str, float]:
+    return {} if group is None else {e: float(p) for e, p in zip(EMOTIONS, group, strict=True)}
+
+
+def _live_status(state: LiveState, faces_in_frame: int) -> str:
+    if state.steady is None:
+        return "Looking for a face… face the camera in good light."
+    if faces_in_frame == 0 and state.no_face:
+        return f"No face in view; holding the mood: {state.steady}."
+    count = f"{faces_in_frame} face" if faces_in_frame == 1 else f"{faces_in_frame} faces"
+    turning = f" (turning {state.challenger}…)" if state.challenger else ""
+    return f"Live: {count}, steady mood: {state.steady}{turning}"
 
 
 def _options(artist: object, language: object, mood_override: object, limit: object) -> tuple:
