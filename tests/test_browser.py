@@ -36,9 +36,18 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    with running_app(tmp_path_factory, tmp_path_factory.mktemp("gradio")) as url:
+def gradio_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("gradio")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory, gradio_cache):
+    with running_app(tmp_path_factory, gradio_cache) as url:
         yield url
+
+
+def files_in(folder: Path) -> set[Path]:
+    return {path for path in folder.rglob("*") if path.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +94,8 @@ def wait_for_tracks(page, count: int = 10) -> None:
     )
 
 
-def test_live_webcam_labels_the_face_and_lists_tracks(page, app_url):
+def test_live_webcam_labels_the_face_and_lists_tracks(page, app_url, gradio_cache):
+    before = files_in(gradio_cache)
     page.goto(app_url)
     page.get_by_role("tab", name="Webcam").click()
     page.get_by_role("tab", name="Live").click()
@@ -100,6 +110,8 @@ def test_live_webcam_labels_the_face_and_lists_tracks(page, app_url):
     page.wait_for_timeout(1500)  # a few more frames: the label must hold still
     assert page.locator("text=steady mood: happy").count() >= 1
     screenshot(page, "live_webcam.png")
+    page.locator("button:visible", has_text="Stop").click()
+    assert files_in(gradio_cache) == before  # no frame of the visitor was written on the server
 
 
 def test_upload_tab_shows_faces_scores_and_tracks(page, app_url, group_photo, tmp_path):
