@@ -61,3 +61,16 @@ def running_app(tmp_path_factory, gradio_cache: Path, **extra_env: str):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def gradio_cache(tmp_path_factory) -> Path:
+    """Where the module's app keeps uploads and outputs, to check what stays on disk."""
+    return tmp_path_factory.mktemp("gradio")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory, gradio_cache):
+    """One `python app.py` for the whole test module, offline, without Spotify."""
+    with running_app(tmp_path_factory, gradio_cache) as url:
+        yield url

@@ -52,3 +52,7 @@ def emotion_model():
     from pipeline import emotion
 
     return emotion.load()
+
+
+# The app-in-a-subprocess fixtures shared by the end-to-end and browser tests.
+from tests.app_process import app_url, gradio_cache  # noqa: E402, F401

@@ -16,17 +16,6 @@ README_PHOTO = "group.jpg"
 
 
 @pytest.fixture(scope="module")
-def gradio_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("gradio")
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory, gradio_cache):
-    with running_app(tmp_path_factory, gradio_cache) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
 def spotify():
     with SpotifyServer() as server:
         yield server

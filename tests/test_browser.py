@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.app_process import running_app
 from tests.conftest import ROOT, encode
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -33,17 +32,6 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
     pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg is not installed"),
 ]
-
-
-@pytest.fixture(scope="module")
-def gradio_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("gradio")
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory, gradio_cache):
-    with running_app(tmp_path_factory, gradio_cache) as url:
-        yield url
 
 
 def files_in(folder: Path) -> set[Path]:
