@@ -10,9 +10,9 @@ import numpy as np
 from pipeline.emotion import EMOTIONS, EmotionScores
 
 # Where each FER-2013 emotion sits on the valence (unpleasant 0 -> pleasant 1) and energy
-# (calm 0 -> aroused 1) plane: the positions of these affect words on Russell's circumplex
-# (J. A. Russell, "A circumplex model of affect", J. Pers. Soc. Psychol. 39(6), 1980, fig. 2),
-# rescaled from [-1, 1] to [0, 1]. Order follows EMOTIONS.
+# (calm 0 -> aroused 1) plane, after Russell's circumplex (J. A. Russell, "A circumplex model of
+# affect", J. Pers. Soc. Psychol. 39(6), 1980): the quadrant and rough angle of each affect word,
+# rescaled to [0, 1]. These are approximate placements, not measured norms.
 EMOTION_COORDINATES: dict[str, tuple[float, float]] = {
     "angry": (0.16, 0.85),
     "disgust": (0.18, 0.62),
