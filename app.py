@@ -25,6 +25,7 @@ LIVE_TIME_LIMIT_S = 300  # one live session's share of the server before the cam
 LIVE_STREAMS = 4  # visitors streaming at once; more wait their turn
 
 recommender = pipeline.build()
+UPLOAD_FOLDER = gr.utils.get_upload_folder()  # the only place photos are read from or deleted
 
 
 def recommend(
@@ -47,7 +48,9 @@ def recommend(
         the annotated photo, the mean emotion scores, the track table, the status line, the
         JSON record (and, for the page only, the photo kept in the session).
     """
-    result, held = recommender.recommend_upload(image, held, artist, language, mood, limit)
+    result, held = recommender.recommend_upload(
+        image, held, UPLOAD_FOLDER, artist, language, mood, limit
+    )
     return (*render(result), held)
 
 

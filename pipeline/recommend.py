@@ -215,6 +215,7 @@ class Recommender:
         self,
         payload: object,
         held: HeldPhoto | None,
+        upload_root: str,
         artist: str = "",
         language: str = ANY_LANGUAGE,
         mood_override: str = AUTO,
@@ -222,7 +223,7 @@ class Recommender:
     ) -> tuple[Recommendation, HeldPhoto | None]:
         """`recommend` for a raw Gradio upload, which is read into memory and deleted from disk."""
         try:
-            photo, held = uploads.take(payload, held)
+            photo, held = uploads.take(payload, held, upload_root)
         except images.ImageError as error:
             return self._failed(str(error)), held
         return self.recommend(photo, artist, language, mood_override, limit), held

@@ -33,14 +33,24 @@ class HeldPhoto:
     photo: images.Photo
 
 
-def take(payload: Any, held: HeldPhoto | None) -> tuple[images.Photo, HeldPhoto]:
+NOTHING_RECEIVED = (
+    "No image was received; please choose a photo to upload (JPEG, PNG or WebP, under "
+    f"{images.MAX_FILE_BYTES // 2**20} MB)."
+)
+
+
+def take(
+    payload: Any, held: HeldPhoto | None, upload_root: str | Path
+) -> tuple[images.Photo, HeldPhoto]:
     """The photo of a raw Gradio file payload (a dict with `path`, or a path), decoded.
 
-    Raises `images.ImageError` for a missing or unusable file.
+    Only files inside `upload_root` (Gradio's upload folder) are read, and only they are
+    deleted: a caller of the API must not be able to point at any other file on the server.
+    Raises `images.ImageError` for a missing, foreign or unusable file.
     """
     upload = _path_of(payload)
-    if upload is None:
-        raise images.ImageError("No image was received; please choose a photo to upload.")
+    if upload is None or not _inside(upload, upload_root):
+        raise images.ImageError(NOTHING_RECEIVED)
     if held is not None and held.upload == upload:
         return held.photo, held
     with _readers_lock:
@@ -67,7 +77,13 @@ def _delete_when_unread(upload: str) -> None:
         if _readers[upload] > 0:
             return  # the reader that holds it schedules its own deletion
         del _readers[upload]
-        Path(upload).unlink(missing_ok=True)
+        if Path(upload).is_file():
+            Path(upload).unlink(missing_ok=True)
+
+
+def _inside(upload: str, root: str | Path) -> bool:
+    """Whether `upload` names a place inside `root`, links and '..' resolved."""
+    return Path(upload).resolve().is_relative_to(Path(root).resolve())
 
 
 def _path_of(payload: Any) -> str | None:

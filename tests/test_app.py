@@ -157,3 +157,20 @@ def test_live_tracks_from_spotify_and_the_fallback(spotify_app_url, spotify, ast
     assert "Spotify" in record["notice"] and "HTTP 503" in status
     assert CLIENT_SECRET not in status + record["notice"]
     assert took < 3 + 2  # Spotify's 3 s budget at most, plus the round trip
+
+
+def test_a_raw_api_call_cannot_reach_files_outside_the_upload_folder(app_url, astronaut, tmp_path):
+    import httpx
+
+    victim = tmp_path / "not_an_upload.jpg"
+    victim.write_bytes(encode(astronaut))
+    call = httpx.post(
+        f"{app_url}gradio_api/call/recommend",
+        json={"data": [{"path": str(victim)}, "", "Any", "Auto", 10]},
+        timeout=30,
+    )
+    call.raise_for_status()
+    answer = httpx.get(f"{app_url}gradio_api/call/recommend/{call.json()['event_id']}", timeout=60)
+    assert "No image was received" in answer.text
+    time.sleep(6)  # longer than the deletion grace for real uploads
+    assert victim.exists()

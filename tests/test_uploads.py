@@ -22,10 +22,10 @@ def wait_gone(path, seconds=3.0) -> bool:
 def test_upload_is_read_then_deleted(astronaut, tmp_path):
     path = tmp_path / "upload.jpg"
     path.write_bytes(encode(astronaut))
-    photo, held = uploads.take({"path": str(path), "orig_name": "me.jpg"}, None)
+    photo, held = uploads.take({"path": str(path), "orig_name": "me.jpg"}, None, tmp_path)
     assert photo.rgb.shape == astronaut.shape
     assert wait_gone(path)
-    again, held_again = uploads.take({"path": str(path)}, held)
+    again, held_again = uploads.take({"path": str(path)}, held, tmp_path)
     assert again is photo and held_again is held
 
 
@@ -33,7 +33,7 @@ def test_bad_upload_is_deleted_too(tmp_path):
     path = tmp_path / "upload.jpg"
     path.write_bytes(b"garbage")
     with pytest.raises(images.ImageError, match="not an image"):
-        uploads.take(str(path), None)
+        uploads.take(str(path), None, tmp_path)
     assert wait_gone(path)
 
 
@@ -42,7 +42,7 @@ def test_a_file_being_read_is_not_deleted_under_the_reader(astronaut, tmp_path, 
     path.write_bytes(encode(astronaut))
     with uploads._readers_lock:
         uploads._readers[str(path)] += 1  # another request is reading the same upload
-    uploads.take(str(path), None)
+    uploads.take(str(path), None, tmp_path)
     time.sleep(0.2)
     assert path.exists()
     with uploads._readers_lock:
@@ -53,7 +53,26 @@ def test_a_file_being_read_is_not_deleted_under_the_reader(astronaut, tmp_path, 
 
 def test_missing_payloads(tmp_path):
     with pytest.raises(images.ImageError, match="No image"):
-        uploads.take(None, None)
+        uploads.take(None, None, tmp_path)
     held = uploads.HeldPhoto("/elsewhere.jpg", images.Photo(np.zeros((30, 30, 3), np.uint8)))
     with pytest.raises(images.ImageError, match="upload it again"):
-        uploads.take({"path": str(tmp_path / "gone.jpg")}, held)
+        uploads.take({"path": str(tmp_path / "gone.jpg")}, held, tmp_path)
+
+
+def test_files_outside_the_upload_folder_are_neither_read_nor_deleted(astronaut, tmp_path):
+    uploads_dir, elsewhere = tmp_path / "gradio", tmp_path / "app"
+    uploads_dir.mkdir()
+    elsewhere.mkdir()
+    victim = elsewhere / "precious.jpg"
+    victim.write_bytes(encode(astronaut))
+    for payload in (
+        str(victim),
+        {"path": str(victim)},
+        str(uploads_dir / ".." / "app" / "precious.jpg"),
+    ):
+        with pytest.raises(images.ImageError, match="No image was received"):
+            uploads.take(payload, None, uploads_dir)
+    time.sleep(0.2)
+    assert victim.exists()
+    with pytest.raises(images.ImageError, match="No image was received"):
+        uploads.take(str(elsewhere), None, uploads_dir)  # nor a folder
