@@ -19,7 +19,8 @@ from pipeline.recommend import (
 
 CACHE_SWEEP = (300, 600)  # every 5 min, delete Gradio's cached outputs older than 10 min
 SESSION_PHOTO_TTL_S = 900  # a visitor's photo stays in memory this long for re-asking
-TABLE_HEADERS = ["Title", "Artist", "Language", "Year", "Listen"]
+TABLE_HEADERS = ["Title", "Artist", "Language", "Year", "Spotify"]
+TABLE_HEIGHT_PX = 900  # ten wrapped rows without an inner scroll bar
 LIVE_FRAME_INTERVAL_S = 1 / 15  # the browser sends a frame this often; late ones are dropped
 LIVE_TIME_LIMIT_S = 300  # one live session's share of the server before the camera stops
 LIVE_STREAMS = 4  # visitors streaming at once; more wait their turn
@@ -58,10 +59,11 @@ def follow(frame, artist: str, language: str, limit: int, state: LiveState | Non
     """One live webcam frame: the boxed frame and smoothed scores every time, the status, and
     new tracks only when the steady mood or a filter changes."""
     if frame is None:
-        return (gr.skip(),) * 6
+        return (gr.skip(),) * 7
     view = recommender.live(frame, state or LiveState(), artist, language, limit)
     fresh = view.refreshed
     return (
+        None if state is None else gr.skip(),  # a new stream clears an earlier photo's boxes
         view.frame,
         view.scores or None,
         view.status,
@@ -131,18 +133,19 @@ with gr.Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
                 limit = gr.Slider(1, MAX_TRACKS, value=DEFAULT_LIMIT, step=1, label="Tracks")
         with gr.Column(scale=3):
             annotated = gr.Image(label="Faces found", interactive=False)
-            status = gr.Markdown()
+            status = gr.Markdown(label="Status")
             scores = gr.Label(label="Emotions (mean over faces)", num_top_classes=len(EMOTIONS))
             tracks = gr.Dataframe(
                 headers=TABLE_HEADERS,
                 datatype=["str", "str", "str", "str", "markdown"],
                 label="Recommended tracks",
-                column_widths=["30%", "24%", "14%", "10%", "22%"],
+                column_widths=["32%", "26%", "16%", "10%", "16%"],
+                max_height=TABLE_HEIGHT_PX,
                 interactive=False,
                 wrap=True,
             )
             with gr.Accordion("JSON record (what the API returns)", open=False):
-                record = gr.JSON()
+                record = gr.JSON(label="Record")
 
     options = [artist, language, mood, limit]
     shown = [annotated, scores, tracks, status, record]
@@ -163,7 +166,7 @@ with gr.Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
     camera.stream(
         follow,
         [camera, artist, language, limit, live_state],
-        [live_view, scores, status, tracks, record, live_state],
+        [annotated, live_view, scores, status, tracks, record, live_state],
         stream_every=LIVE_FRAME_INTERVAL_S,
         time_limit=LIVE_TIME_LIMIT_S,
         concurrency_limit=LIVE_STREAMS,

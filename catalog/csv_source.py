@@ -13,6 +13,7 @@ from catalog.tracks import (
     Answer,
     Query,
     Track,
+    count,
     credit_names,
     names_match,
     search_url,
@@ -48,16 +49,17 @@ class CsvCatalog:
 
     def recommend(self, query: Query) -> Answer:
         keep = np.ones(len(self._table), bool)
-        where = ""
+        where, notices = "", []
         if query.language and query.language.casefold() != ANY_LANGUAGE.casefold():
-            keep = self._languages == query.language.casefold()
-            if not keep.any():
-                known = ", ".join(self.languages)
-                notice = f"The {self.name} has no {query.language} tracks; it has {known}."
-                return Answer((), self.name, notice)
-            where = f" {query.language}"
+            in_language = self._languages == query.language.casefold()
+            if in_language.any():
+                keep, where = in_language, f" {query.language}"
+            else:
+                notices.append(
+                    f"The {self.name} has no {query.language} tracks, so these are in any "
+                    f"language (it has {', '.join(self.languages)})."
+                )
 
-        notices = []
         target = wanted_artist(query.artist)
         if target:
             by_artist = keep & np.array([names_match(target, c) for c in self._credits])
@@ -75,7 +77,8 @@ class CsvCatalog:
         ranked = candidates[np.argsort(distance, kind="stable")]
         chosen = _diverse(ranked, self._artists, query.limit, per_artist_cap=not target)
         if len(chosen) < query.limit:
-            notices.append(f"Only {len(chosen)} tracks match these filters.")
+            verb = "matches" if len(chosen) == 1 else "match"
+            notices.append(f"Only {count(len(chosen), 'track')} {verb} these filters.")
         return Answer(tuple(self._track(i) for i in chosen), self.name, " ".join(notices))
 
     def _track(self, row: int) -> Track:

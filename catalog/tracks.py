@@ -46,6 +46,11 @@ class Answer:
     notice: str = ""  # anything the visitor should know: a fallback, a filter that found nothing
 
 
+def count(number: int, noun: str) -> str:
+    """'1 track', '3 tracks'."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def search_url(title: str, artist: str) -> str:
     """A link that finds the track on Spotify from its title and artist."""
     return SEARCH_URL + quote(f"{title} {artist}")

@@ -89,14 +89,18 @@ class Recommendation:
         if count:
             scores = self.group_scores()
             read = max(scores, key=scores.get)
-            faces_text = f"{count} face" if count == 1 else f"{count} faces"
+            faces_text = catalog.count(count, "face")
             if count < self.faces_found:
                 faces_text = f"{count} largest of {self.faces_found} faces"
-            label = "mood" if count == 1 else "group mood"
-            parts.append(f"{faces_text}, {label}: {read}")
+            if self.mood and self.mood.manual:
+                parts.append(f"{faces_text} {'reads' if count == 1 else 'read'} {read}")
+            else:
+                parts.append(f"{faces_text}, {'mood' if count == 1 else 'group mood'}: {read}")
         if self.mood and self.mood.manual:
             parts.append(f"mood set by hand: {self.mood.emotion}")
-        parts.append(f"{len(self.tracks)} tracks from {_with_article(self.source)}")
+        parts.append(
+            f"{catalog.count(len(self.tracks), 'track')} from {_with_article(self.source)}"
+        )
         parts.append(f"face detector: {self.detector}")
         line = "; ".join(parts)
         return f"{line}. {self.notice}" if self.notice else line
@@ -159,10 +163,10 @@ def _with_article(source: str) -> str:
 
 
 def link_text(url: str) -> str:
-    """'Play on Spotify' for a track link, 'Find on Spotify' for a search link."""
+    """'▶ Play' for a Spotify track link, 'Find ↗' for a search link."""
     if "open.spotify.com/track/" in url:
-        return "▶ Play on Spotify"
-    return "Find on Spotify ↗" if "spotify.com" in url else "Open ↗"
+        return "▶ Play"
+    return "Find ↗"
 
 
 class Recommender:
@@ -271,8 +275,7 @@ class Recommender:
     ) -> tuple[list[Face], list[FaceReading]]:
         """All faces found, and readings of the largest `MAX_FACES`, numbered left to right."""
         found = self.detector.detect(rgb)  # largest first
-        chosen = sorted(found[:MAX_FACES], key=lambda face: (face.box[0], face.box[1]))
-        return found, self.read_faces(rgb, chosen, readable_only)
+        return found, self.read_faces(rgb, reading_order(found[:MAX_FACES]), readable_only)
 
     def _tracks_for(
         self, chosen: Mood, options: tuple, readings: Sequence[FaceReading], found: int
@@ -318,6 +321,20 @@ class Recommender:
         )
 
 
+def reading_order(found: Sequence[Face]) -> list[Face]:
+    """Faces in the order a person reads a photo: rows top to bottom, each left to right. A
+    face joins a row when its centre is within half a face height of the row's first face."""
+    rows: list[list[Face]] = []
+    for face in sorted(found, key=lambda f: f.box[1] + f.box[3] / 2):
+        centre = face.box[1] + face.box[3] / 2
+        row = rows[-1] if rows else None
+        if row and abs(centre - (row[0].box[1] + row[0].box[3] / 2)) <= row[0].box[3] / 2:
+            row.append(face)
+        else:
+            rows.append([face])
+    return [face for row in rows for face in sorted(row, key=lambda f: f.box[0])]
+
+
 def _as_face(followed: live.FollowedFace) -> Face:
     return Face(followed.box, score=1.0)
 
@@ -331,17 +348,17 @@ def _live_status(state: LiveState, faces_in_frame: int) -> str:
         return "Looking for a face… face the camera in good light."
     if faces_in_frame == 0 and state.no_face:
         return f"No face in view; holding the mood: {state.steady}."
-    count = f"{faces_in_frame} face" if faces_in_frame == 1 else f"{faces_in_frame} faces"
     turning = f" (turning {state.challenger}…)" if state.challenger else ""
-    return f"Live: {count}, steady mood: {state.steady}{turning}"
+    return f"Live: {catalog.count(faces_in_frame, 'face')}, steady mood: {state.steady}{turning}"
 
 
 def _options(artist: object, language: object, mood_override: object, limit: object) -> tuple:
     """Check the options as an API caller may send anything; ValueError says what is wrong."""
-    if mood_override not in (AUTO, *EMOTIONS):
-        raise ValueError(
-            f"Unknown mood “{mood_override}”; choose one of {', '.join((AUTO, *EMOTIONS))}."
-        )
+    choices = {name.casefold(): name for name in (AUTO, *EMOTIONS)}
+    typed = mood_override
+    mood_override = choices.get(str(mood_override or AUTO).strip().casefold())
+    if mood_override is None:
+        raise ValueError(f"Unknown mood “{typed}”; choose one of {', '.join(choices.values())}.")
     try:
         count = int(limit)
     except (TypeError, ValueError, OverflowError):

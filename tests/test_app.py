@@ -144,7 +144,7 @@ def test_live_tracks_from_spotify_and_the_fallback(spotify_app_url, spotify, ast
     assert record["source"] == "Spotify" and len(record["tracks"]) == 10
     assert all(t["url"].startswith("https://open.spotify.com/track/") for t in record["tracks"])
     assert "10 tracks from Spotify" in status
-    assert table["data"][0][-1].startswith("[▶ Play on Spotify](https://open.spotify.com/track/")
+    assert table["data"][0][-1].startswith("[▶ Play](https://open.spotify.com/track/")
 
     spotify.fault = "503"
     try:

@@ -112,5 +112,5 @@ def test_upload_tab_shows_faces_scores_and_tracks(page, app_url, group_photo, tm
     page.wait_for_selector("text=3 faces, group mood:", timeout=ANSWER_TIMEOUT_MS)
     assert page.locator("text=face detector:").count() == 1
     wait_for_tracks(page)
-    assert page.get_by_role("link", name="Find on Spotify ↗").count() >= 10
+    assert page.get_by_role("link", name="Find ↗").count() >= 10
     screenshot(page, "upload.png")

@@ -48,7 +48,7 @@ def test_override_replaces_the_read_mood(recommender, astronaut):
     result = recommender.recommend(astronaut, mood_override="sad")
     assert result.mood.emotion == "sad" and result.mood.manual
     read = max(result.group_scores(), key=result.group_scores().get)
-    assert result.status().startswith(f"1 face, mood: {read}; mood set by hand: sad;")
+    assert result.status().startswith(f"1 face reads {read}; mood set by hand: sad;")
     assert np.mean([t.valence for t in result.tracks]) < 0.4
 
 
@@ -73,7 +73,10 @@ def test_bad_input_is_a_message_not_a_crash(recommender, payload, message):
 
 
 def test_options_from_api_callers_are_checked(recommender, astronaut):
-    assert "Unknown mood" in recommender.recommend(astronaut, mood_override="Joyful").error
+    assert "Unknown mood “Joyful”" in recommender.recommend(astronaut, mood_override="Joyful").error
+    assert recommender.recommend(astronaut, mood_override="Sad").mood.emotion == "sad"
+    for auto in ("", None, "auto"):
+        assert not recommender.recommend(astronaut, mood_override=auto).mood.manual
     for limit in (None, "abc", float("nan")):
         assert "whole number" in recommender.recommend(astronaut, limit=limit).error
     assert len(recommender.recommend(astronaut, limit=500).tracks) == recommend.MAX_TRACKS
@@ -97,7 +100,7 @@ def test_notices_reach_the_status_line(recommender, astronaut):
 def test_table_rows_link_each_track(recommender, astronaut):
     rows = recommender.recommend(astronaut, limit=3).table()
     assert len(rows) == 3
-    assert all(row[-1].startswith("[Find on Spotify ↗](https://open.spotify.com/") for row in rows)
+    assert all(row[-1].startswith("[Find ↗](https://open.spotify.com/") for row in rows)
 
 
 def test_build_offline_falls_back_to_haar(monkeypatch, tmp_path):
@@ -177,3 +180,14 @@ def test_build_uses_an_explicit_model_path(tmp_path):
 def test_faces_are_listed_left_to_right(recommender, group_photo):
     boxes = [face["box"] for face in recommender.recommend(group_photo).record()["faces"]]
     assert [box[0] for box in boxes] == sorted(box[0] for box in boxes)
+
+
+def test_reading_order_is_rows_then_columns():
+    from pipeline.faces import Face
+
+    # Two rows of two; the lower-left face sits a little higher than the upper-right one's
+    # bottom but in the second row, so a plain left-to-right sort would interleave the rows.
+    top_left, top_right = Face((10, 10, 50, 50), 1), Face((200, 20, 50, 50), 1)
+    low_left, low_right = Face((12, 120, 50, 50), 1), Face((205, 110, 50, 50), 1)
+    ordered = recommend.reading_order([low_right, top_right, low_left, top_left])
+    assert ordered == [top_left, top_right, low_left, low_right]
