@@ -30,6 +30,7 @@ EMOTION_COLOURS: dict[str, tuple[int, int, int]] = dict(
     )
 )
 MAX_DISPLAY_SIDE = 1280  # pixels; the page never shows more, and a smaller image sends faster
+TOP_BAND = 0.12  # of the height: the page's image toolbar covers this strip of the picture
 MIN_FONT_SCALE = 0.4  # OpenCV font scale below which labels stop being legible
 FACE_WIDTH_PER_FONT_SCALE = 90  # pixels of face width per unit of font scale
 LIVE_JPEG_QUALITY = 80  # live frames: small enough to send 15 a second, clean enough to read
@@ -57,21 +58,23 @@ def annotate(rgb: np.ndarray, faces: Sequence[Face], scores: Sequence[EmotionSco
         )
         # Labels scale with their face, so a crowd's tabs do not cover each other.
         font_scale = min(largest_font, max(MIN_FONT_SCALE, w / FACE_WIDTH_PER_FONT_SCALE))
-        _label(canvas, label, (x, y), colour, font_scale, thickness)
+        _label(canvas, label, (x, y, w, h), colour, font_scale, thickness)
     return canvas
 
 
-def _label(canvas, text, corner, colour, font_scale, thickness) -> None:
-    """Text on a filled tab above the box (inside it when the box touches the top edge)."""
+def _label(canvas, text, box, colour, font_scale, thickness) -> None:
+    """Text on a filled tab above the box; below it when the box is near the photo's top edge,
+    where the page lays its own buttons over the picture."""
     font = cv2.FONT_HERSHEY_SIMPLEX
     text_thickness = max(1, thickness - 1)
     (tw, th), baseline = cv2.getTextSize(text, font, font_scale, text_thickness)
     pad = max(2, thickness)
-    x = max(0, min(corner[0], canvas.shape[1] - tw - 2 * pad))  # keep the tab inside the photo
-    y = corner[1]
-    top = y - th - baseline - 2 * pad
-    if top < 0:
-        top = y
+    x, y, _, h = box
+    x = max(0, min(x, canvas.shape[1] - tw - 2 * pad))  # keep the tab inside the photo
+    tab_height = th + baseline + 2 * pad
+    top = y - tab_height
+    if top < canvas.shape[0] * TOP_BAND:
+        top = min(y + h, canvas.shape[0] - tab_height)
     cv2.rectangle(canvas, (x, top), (x + tw + 2 * pad, top + th + baseline + 2 * pad), colour, -1)
     ink = (0, 0, 0) if sum(colour) > 380 else (255, 255, 255)
     cv2.putText(
