@@ -5,12 +5,12 @@ from __future__ import annotations
 import gradio as gr
 
 from pipeline import recommend as pipeline
-from pipeline.images import MAX_FILE_BYTES
 from pipeline.recommend import (
     ANY_LANGUAGE,
     AUTO,
     DEFAULT_LIMIT,
     EMOTIONS,
+    MAX_FILE_BYTES,
     MAX_TRACKS,
     HeldPhoto,
     LiveState,

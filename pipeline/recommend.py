@@ -21,6 +21,7 @@ from catalog.tracks import ANY_LANGUAGE, DEFAULT_LIMIT, Query, SourceUnavailable
 from pipeline import draw, emotion, faces, hub, images, live, mood, uploads
 from pipeline.emotion import EMOTIONS, EmotionModel, EmotionScores
 from pipeline.faces import Detector, Face
+from pipeline.images import MAX_FILE_BYTES
 from pipeline.live import LiveState
 from pipeline.mood import AUTO, Mood
 from pipeline.uploads import HeldPhoto
@@ -30,6 +31,7 @@ __all__ = [  # what app.py uses
     "AUTO",
     "DEFAULT_LIMIT",
     "EMOTIONS",
+    "MAX_FILE_BYTES",
     "MAX_TRACKS",
     "HeldPhoto",
     "LiveState",

@@ -11,6 +11,8 @@ one file: it is deleted only once no request is reading it and a short grace has
 
 from __future__ import annotations
 
+import os
+import stat
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -52,6 +54,7 @@ def take(
     if upload is None or not _inside(upload, upload_root):
         raise images.ImageError(NOTHING_RECEIVED)
     if held is not None and held.upload == upload:
+        _delete_later(upload)  # the same photo may have been uploaded again: that copy goes too
         return held.photo, held
     with _readers_lock:
         _readers[upload] += 1
@@ -66,19 +69,37 @@ def take(
     finally:
         with _readers_lock:
             _readers[upload] -= 1
-        timer = threading.Timer(DELETE_GRACE_S, _delete_when_unread, [upload])
-        timer.daemon = True
-        timer.start()
+        _delete_later(upload)
     return photo, HeldPhoto(upload, photo)
 
 
-def _delete_when_unread(upload: str) -> None:
+def _delete_later(upload: str) -> None:
+    """Delete this copy of `upload` after the grace, unless someone is reading it then."""
+    identity = _identity(upload)
+    if identity is not None:
+        timer = threading.Timer(DELETE_GRACE_S, _delete_when_unread, [upload, identity])
+        timer.daemon = True
+        timer.start()
+
+
+def _delete_when_unread(upload: str, identity: tuple[int, int]) -> None:
     with _readers_lock:
         if _readers[upload] > 0:
             return  # the reader that holds it schedules its own deletion
-        del _readers[upload]
-        if Path(upload).is_file():
+        _readers.pop(upload, None)
+        # Gradio moves each new upload into place, so a copy uploaded again since has another
+        # inode: it belongs to a request still on its way, which deletes it after reading.
+        if _identity(upload) == identity:
             Path(upload).unlink(missing_ok=True)
+
+
+def _identity(upload: str) -> tuple[int, int] | None:
+    """Which file is at `upload` now (inode and modification time); None for none."""
+    try:
+        status = os.stat(upload)
+    except OSError:
+        return None
+    return (status.st_ino, status.st_mtime_ns) if stat.S_ISREG(status.st_mode) else None
 
 
 def _inside(upload: str, root: str | Path) -> bool:

@@ -37,7 +37,7 @@ def test_bad_upload_is_deleted_too(tmp_path):
     assert wait_gone(path)
 
 
-def test_a_file_being_read_is_not_deleted_under_the_reader(astronaut, tmp_path, monkeypatch):
+def test_a_file_being_read_is_not_deleted_under_the_reader(astronaut, tmp_path):
     path = tmp_path / "shared.jpg"
     path.write_bytes(encode(astronaut))
     with uploads._readers_lock:
@@ -47,8 +47,8 @@ def test_a_file_being_read_is_not_deleted_under_the_reader(astronaut, tmp_path, 
     assert path.exists()
     with uploads._readers_lock:
         uploads._readers[str(path)] -= 1
-    uploads._delete_when_unread(str(path))
-    assert not path.exists()
+    uploads._delete_later(str(path))  # as the other request does when it has read the file
+    assert wait_gone(path)
 
 
 def test_missing_payloads(tmp_path):
@@ -76,3 +76,28 @@ def test_files_outside_the_upload_folder_are_neither_read_nor_deleted(astronaut,
     assert victim.exists()
     with pytest.raises(images.ImageError, match="No image was received"):
         uploads.take(str(elsewhere), None, uploads_dir)  # nor a folder
+
+
+def test_a_copy_uploaded_again_during_the_grace_is_left_to_its_own_request(astronaut, tmp_path):
+    import os
+
+    path = tmp_path / "same.jpg"
+    path.write_bytes(encode(astronaut))
+    uploads.take(str(path), None, tmp_path)
+    fresh = tmp_path / "incoming.tmp"  # Gradio moves each new upload into place
+    fresh.write_bytes(encode(astronaut))
+    os.replace(fresh, path)
+    time.sleep(0.3)
+    assert path.exists()  # the first request's deletion spared the new copy
+    uploads.take(str(path), None, tmp_path)
+    assert wait_gone(path)
+
+
+def test_asking_again_with_the_held_photo_removes_a_new_copy(astronaut, tmp_path):
+    path = tmp_path / "same.jpg"
+    path.write_bytes(encode(astronaut))
+    _, held = uploads.take(str(path), None, tmp_path)
+    assert wait_gone(path)
+    path.write_bytes(encode(astronaut))  # uploaded again; the session still holds the photo
+    uploads.take(str(path), held, tmp_path)
+    assert wait_gone(path)
