@@ -110,9 +110,30 @@ def test_tiny_training_run_exports(tmp_path):
     assert (tmp_path / "run" / "history.csv").read_text().count("\n") == 2  # header + 1 epoch
     assert train.best_so_far(tmp_path / "run" / "history.csv") is not None
 
-    report = evaluate.evaluate(str(tmp_path / "model.keras"), str(tmp_path))
+    report = evaluate.evaluate(str(tmp_path / "model.keras"), str(tmp_path), tmp_path / "report")
     assert report["public_test_faces"] == 32
+    assert sum(map(sum, report["confusion_matrix"])) == 32
+    assert 0 <= report["expected_calibration_error"] <= 1
+    assert json.loads((tmp_path / "report" / "evaluation.json").read_text()) == report
+    assert (tmp_path / "report" / "confusion_matrix.png").read_bytes()[:4] == b"\x89PNG"
     exported = json.loads((tmp_path / "metrics.json").read_text())
     assert report["public_test_accuracy"] == pytest.approx(exported["public_test_accuracy"])
     assert set(report["recall_per_class"]) == set(emotion.EMOTIONS)
     assert report["latency_ms_per_face_batch1_median"] > 0
+
+
+def test_report_arithmetic():
+    labels = np.array([0, 0, 1, 1, 1, 3])
+    predicted = np.array([0, 1, 1, 1, 0, 3])
+    matrix = evaluate.confusion(labels, predicted)
+    assert matrix[0].tolist()[:2] == [1, 1] and matrix[1].tolist()[:2] == [1, 2]
+    classes = evaluate.per_class(matrix)
+    assert classes["angry"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
+    assert classes["disgust"]["precision"] == pytest.approx(2 / 3, abs=1e-4)
+    assert classes["fear"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+    # Perfectly calibrated: 80 % confident and right 80 % of the time.
+    probs = np.tile([[0.8, 0.2, 0, 0, 0, 0, 0]], (10, 1))
+    assert evaluate.expected_calibration_error(probs, np.array([0] * 8 + [1] * 2)) == 0
+    # Always 100 % sure and right half the time: off by 0.5.
+    sure = np.tile([[1.0, 0, 0, 0, 0, 0, 0]], (4, 1))
+    assert evaluate.expected_calibration_error(sure, np.array([0, 0, 1, 1])) == 0.5
