@@ -244,38 +244,37 @@ class Recommender:
     ) -> LiveView:
         """Read one webcam frame into the visitor's smoothed state; choose tracks only when the
         steady mood (or a filter) changes."""
+        try:
+            key = _options(artist, language, AUTO, limit)
+        except ValueError as error:
+            key, problem = None, str(error)
         rgb, _ = faces.downscale(images.to_rgb(frame), LIVE_FRAME_SIDE)
         # A dark or blurred frame counts as no face: the steady reading holds instead of jumping.
         found, readings = self.read_photo(rgb, readable_only=True)
         faces_read = [r.face for r in readings]
         previous, state = state, live.step(state, faces_read, [r.scores for r in readings])
-        shown = state.faces if found else ()
+        shown = state.faces if readings else ()
+        status = _live_status(state, len(readings)) if key else problem
         view = dict(
             frame=draw.inline_img(
                 draw.annotate(rgb, [_as_face(f) for f in shown], [f.scores for f in shown]),
-                alt=_live_status(state, len(readings)),
+                alt=status,
             ),
             scores=_as_scores(state.group()),
         )
         refreshed = None
-        try:
-            key = _options(artist, language, AUTO, limit)
-        except ValueError as error:
-            return LiveView(state=state, status=str(error), **view)
-        if state.steady and (state.steady != previous.steady or key != state.query_key):
+        if key and state.steady and (state.steady != previous.steady or key != state.query_key):
             group = state.group()
             chosen = mood.target([EmotionScores(tuple(group))]) if group is not None else None
             if chosen is not None:
                 refreshed = self._tracks_for(chosen, key, readings, len(found))
                 state = replace(state, query_key=key)
-        return LiveView(
-            state=state, status=_live_status(state, len(readings)), refreshed=refreshed, **view
-        )
+        return LiveView(state=state, status=status, refreshed=refreshed, **view)
 
     def read_photo(
         self, rgb: np.ndarray, readable_only: bool = False
     ) -> tuple[list[Face], list[FaceReading]]:
-        """All faces found, and readings of the largest `MAX_FACES`, numbered left to right."""
+        """All faces found, and readings of the largest `MAX_FACES` in reading order."""
         found = self.detector.detect(rgb)  # largest first
         return found, self.read_faces(rgb, reading_order(found[:MAX_FACES]), readable_only)
 

@@ -76,10 +76,14 @@ def take(
 def _delete_later(upload: str) -> None:
     """Delete this copy of `upload` after the grace, unless someone is reading it then."""
     identity = _identity(upload)
-    if identity is not None:
-        timer = threading.Timer(DELETE_GRACE_S, _delete_when_unread, [upload, identity])
-        timer.daemon = True
-        timer.start()
+    if identity is None:
+        with _readers_lock:
+            if _readers[upload] <= 0:
+                _readers.pop(upload, None)  # nothing to delete: forget the path
+        return
+    timer = threading.Timer(DELETE_GRACE_S, _delete_when_unread, [upload, identity])
+    timer.daemon = True
+    timer.start()
 
 
 def _delete_when_unread(upload: str, identity: tuple[int, int]) -> None:
