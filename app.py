@@ -15,6 +15,7 @@ from pipeline.recommend import (
     HeldPhoto,
     LiveState,
     Recommendation,
+    save_for_page,
 )
 
 CACHE_SWEEP = (300, 600)  # every 5 min, delete Gradio's cached outputs older than 10 min
@@ -77,7 +78,7 @@ def render(result: Recommendation) -> tuple:
     if result.error:
         gr.Warning(result.error)
     return (
-        result.photo,
+        None if result.photo is None else save_for_page(result.photo, annotated.GRADIO_CACHE),
         result.group_scores() or None,
         result.table(),
         result.status(),

@@ -19,6 +19,7 @@ from catalog import tracks as catalog
 from catalog.csv_source import BUNDLED_CATALOG, CsvCatalog
 from catalog.tracks import ANY_LANGUAGE, DEFAULT_LIMIT, Query, SourceUnavailable, Track, TrackSource
 from pipeline import draw, emotion, faces, hub, images, live, mood, uploads
+from pipeline.draw import save_for_page
 from pipeline.emotion import EMOTIONS, EmotionModel, EmotionScores
 from pipeline.faces import Detector, Face
 from pipeline.images import MAX_FILE_BYTES
@@ -39,6 +40,7 @@ __all__ = [  # what app.py uses
     "Recommendation",
     "Recommender",
     "build",
+    "save_for_page",
 ]
 
 log = logging.getLogger(__name__)

@@ -23,3 +23,13 @@ def test_label_near_the_right_edge_stays_inside():
 def test_large_photos_are_shrunk_for_display():
     out = draw.annotate(np.zeros((3000, 2000, 3), np.uint8), [], [])
     assert max(out.shape[:2]) == draw.MAX_DISPLAY_SIDE
+
+
+def test_each_answer_gets_its_own_file_even_for_the_same_picture(tmp_path, astronaut):
+    from PIL import Image
+
+    paths = [draw.save_for_page(astronaut, tmp_path / "cache") for _ in range(2)]
+    assert paths[0] != paths[1]
+    for path in paths:
+        with Image.open(path) as picture:
+            assert picture.format == "WEBP" and picture.size == astronaut.shape[1::-1]
