@@ -10,7 +10,9 @@ from pipeline.recommend import (
     AUTO,
     DEFAULT_LIMIT,
     EMOTIONS,
+    MATCH,
     MAX_FILE_BYTES,
+    MAX_PAGE,
     MAX_TRACKS,
     HeldPhoto,
     LiveState,
@@ -20,7 +22,14 @@ from pipeline.recommend import (
 
 CACHE_SWEEP = (300, 600)  # every 5 min, delete Gradio's cached outputs older than 10 min
 SESSION_PHOTO_TTL_S = 900  # a visitor's photo stays in memory this long for re-asking
-TABLE_HEADERS = ["Title", "Artist", "Language", "Year", "Spotify"]
+TABLE_HEADERS = ["Title", "Artist", "Language", "Year", "Why it fits", "Spotify"]
+STRATEGY_CHOICES = [("Match my mood", "match"), ("Lift my mood", "lift")]
+PLOT_COLOURS = {
+    "a face": "#E69F00",
+    "mood read": "#999999",
+    "mood aimed at": "#D55E00",
+    "a track": "#0072B2",
+}
 TABLE_HEIGHT_PX = 900  # ten wrapped rows without an inner scroll bar
 LIVE_FRAME_INTERVAL_S = 1 / 15  # the browser sends a frame this often; late ones are dropped
 LIVE_TIME_LIMIT_S = 300  # one live session's share of the server before the camera stops
@@ -36,6 +45,8 @@ def recommend(
     language: str = ANY_LANGUAGE,
     mood: str = AUTO,
     limit: int = DEFAULT_LIMIT,
+    strategy: str = MATCH,
+    page: int = 0,
     held: HeldPhoto | None = None,
 ) -> tuple:
     """Read every face in `image`, and recommend tracks for the group's mood.
@@ -46,22 +57,43 @@ def recommend(
         language: one of the catalog's languages, or "Any".
         mood: "Auto" to read it from the faces, or one emotion to override it.
         limit: how many tracks, 1-50.
+        strategy: "match" for music that fits the mood, "lift" for music a step brighter.
+        page: 0 for the best tracks; 1, 2, ... for the next ones ("more").
     Returns:
-        the annotated photo, the mean emotion scores, the track table, the status line, the
-        JSON record (and, for the page only, the photo kept in the session).
+        the annotated photo, the mean emotion scores, the track table, the valence/energy
+        plot, the status line, the JSON record (and, for the page only, the photo kept in the
+        session and the page shown).
     """
     result, held = recommender.recommend_upload(
-        image, held, UPLOAD_FOLDER, artist, language, mood, limit
+        image, held, UPLOAD_FOLDER, artist, language, mood, limit, strategy, page
     )
-    return (*render(result), held)
+    return (*render(result), held, result.page)
 
 
-def follow(frame, artist: str, language: str, limit: int, state: LiveState | None) -> tuple:
+def more(
+    image: dict | None,
+    artist: str,
+    language: str,
+    mood: str,
+    limit: int,
+    strategy: str,
+    shown_page: int,
+    held: HeldPhoto | None,
+) -> tuple:
+    """The next tracks for the same photo and choices (the page's "More tracks" button)."""
+    return recommend(
+        image, artist, language, mood, limit, strategy, min(shown_page + 1, MAX_PAGE), held
+    )
+
+
+def follow(
+    frame, artist: str, language: str, limit: int, strategy: str, state: LiveState | None
+) -> tuple:
     """One live webcam frame: the boxed frame and smoothed scores every time, the status, and
     new tracks only when the steady mood or a filter changes."""
     if frame is None:
-        return (gr.skip(),) * 7
-    view = recommender.live(frame, state or LiveState(), artist, language, limit)
+        return (gr.skip(),) * 8
+    view = recommender.live(frame, state or LiveState(), artist, language, limit, strategy)
     fresh = view.refreshed
     return (
         None if state is None else gr.skip(),  # a new stream clears an earlier photo's boxes
@@ -69,6 +101,7 @@ def follow(frame, artist: str, language: str, limit: int, state: LiveState | Non
         view.scores or None,
         view.status,
         fresh.table() if fresh else gr.skip(),
+        fresh.plot() if fresh else gr.skip(),
         fresh.record() if fresh else gr.skip(),
         view.state,
     )
@@ -81,6 +114,7 @@ def render(result: Recommendation) -> tuple:
         None if result.photo is None else save_for_page(result.photo, annotated.GRADIO_CACHE),
         result.group_scores() or None,
         result.table(),
+        result.plot(),
         result.status(),
         result.record(),
     )
@@ -96,6 +130,8 @@ with gr.Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
     held_upload = gr.State(None, time_to_live=SESSION_PHOTO_TTL_S)
     held_snapshot = gr.State(None, time_to_live=SESSION_PHOTO_TTL_S)
     live_state = gr.State(None, time_to_live=LIVE_TIME_LIMIT_S)
+    upload_page = gr.State(0)  # the "more" page each tab shows now
+    snapshot_page = gr.State(0)
     with gr.Row():
         with gr.Column(scale=2):
             with gr.Tabs():
@@ -103,13 +139,17 @@ with gr.Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
                     photo = gr.Image(
                         label="Photo", sources=["upload", "clipboard"], type="filepath"
                     )
-                    upload_button = gr.Button("Recommend music", variant="primary")
+                    with gr.Row():
+                        upload_button = gr.Button("Recommend music", variant="primary")
+                        upload_more = gr.Button("More tracks")
                 with gr.Tab("Webcam"), gr.Tabs():
                     with gr.Tab("Snapshot"):
                         snapshot = gr.Image(
                             label="Snapshot from your camera", sources=["webcam"], type="filepath"
                         )
-                        webcam_button = gr.Button("Recommend music", variant="primary")
+                        with gr.Row():
+                            webcam_button = gr.Button("Recommend music", variant="primary")
+                            webcam_more = gr.Button("More tracks")
                     with gr.Tab("Live"):
                         camera = gr.Image(
                             label="Your camera, live (press record)",
@@ -120,6 +160,12 @@ with gr.Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
                         # The boxed frame travels inside the page as an inline image: unlike
                         # gr.Image, which saves every output to disk, it leaves no file behind.
                         live_view = gr.HTML(label="Live reading")
+            strategy = gr.Radio(
+                STRATEGY_CHOICES,
+                value=MATCH,
+                label="Music for my mood",
+                info="Match it, or lift it: a step brighter, gently from sad, further from angry",
+            )
             artist = gr.Textbox("", label="Favourite artist", placeholder="any artist")
             language = gr.Dropdown(
                 list(recommender.languages), value=ANY_LANGUAGE, label="Language"
@@ -132,42 +178,72 @@ with gr.Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
                     info="Auto reads it from the faces; pick one if the read is wrong",
                 )
                 limit = gr.Slider(1, MAX_TRACKS, value=DEFAULT_LIMIT, step=1, label="Tracks")
+                # The API's `page` (0 = the best tracks); the page itself uses "More tracks".
+                first_page = gr.Number(0, precision=0, visible=False, label="Page")
         with gr.Column(scale=3):
             annotated = gr.Image(label="Faces found", interactive=False)
             status = gr.Markdown(label="Status")
             scores = gr.Label(label="Emotions (mean over faces)", num_top_classes=len(EMOTIONS))
             tracks = gr.Dataframe(
                 headers=TABLE_HEADERS,
-                datatype=["str", "str", "str", "str", "markdown"],
+                datatype=["str", "str", "str", "str", "str", "markdown"],
                 label="Recommended tracks",
-                column_widths=["32%", "26%", "16%", "10%", "16%"],
+                column_widths=["20%", "17%", "11%", "7%", "33%", "12%"],
                 max_height=TABLE_HEIGHT_PX,
                 interactive=False,
                 wrap=True,
             )
+            plot = gr.ScatterPlot(
+                None,  # no frame yet: Gradio redraws a plot that starts empty only from None
+                x="valence",
+                y="energy",
+                color="point",
+                color_map=PLOT_COLOURS,
+                x_lim=[0, 1],
+                y_lim=[0, 1],
+                x_title="valence (sad → happy)",
+                y_title="energy (calm → lively)",
+                tooltip=["name", "valence", "energy"],
+                height=300,
+                label="Mood and tracks on the valence/energy plane",
+            )
             with gr.Accordion("JSON record (what the API returns)", open=False):
                 record = gr.JSON(label="Record")
 
-    options = [artist, language, mood, limit]
-    shown = [annotated, scores, tracks, status, record]
+    options = [artist, language, mood, limit, strategy]
+    shown = [annotated, scores, tracks, plot, status, record]
     upload_button.click(
         recommend,
-        [photo, *options, held_upload],
-        [*shown, held_upload],
+        [photo, *options, first_page, held_upload],
+        [*shown, held_upload, upload_page],
         api_name="recommend",
         preprocess=False,  # the pipeline reads the file itself, to explain a bad one plainly
     )
+    upload_more.click(
+        more,
+        [photo, *options, upload_page, held_upload],
+        [*shown, held_upload, upload_page],
+        api_visibility="private",
+        preprocess=False,
+    )
     webcam_button.click(
         recommend,
-        [snapshot, *options, held_snapshot],
-        [*shown, held_snapshot],
+        [snapshot, *options, first_page, held_snapshot],
+        [*shown, held_snapshot, snapshot_page],
+        api_visibility="private",
+        preprocess=False,
+    )
+    webcam_more.click(
+        more,
+        [snapshot, *options, snapshot_page, held_snapshot],
+        [*shown, held_snapshot, snapshot_page],
         api_visibility="private",
         preprocess=False,
     )
     camera.stream(
         follow,
-        [camera, artist, language, limit, live_state],
-        [annotated, live_view, scores, status, tracks, record, live_state],
+        [camera, artist, language, limit, strategy, live_state],
+        [annotated, live_view, scores, status, tracks, plot, record, live_state],
         stream_every=LIVE_FRAME_INTERVAL_S,
         time_limit=LIVE_TIME_LIMIT_S,
         concurrency_limit=LIVE_STREAMS,

@@ -24,7 +24,7 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -43,7 +43,9 @@ from catalog.tracks import (
     SourceUnavailable,
     Track,
     artist_matches,
+    count,
     normalise_name,
+    third,
     without_featuring,
 )
 
@@ -71,7 +73,6 @@ DEFAULT_REST_S = 60.0  # seconds to rest after a 429 whose Retry-After cannot be
 MAX_REST_S = 3600.0  # longest rest: Retry-After can say hours; a try after one costs 1 request
 
 # The valence/energy plane cut into thirds each way; each region's words for a search.
-MOOD_BANDS = 3
 MOOD_WORDS: dict[tuple[int, int], str] = {  # (valence band, energy band), 0 = low -> words
     (0, 0): "sad",
     (0, 1): "melancholy",
@@ -152,7 +153,7 @@ def from_environment(environ: Mapping[str, str]) -> SpotifySource | None:
 
 def mood_words(valence: float, energy: float) -> str:
     """The search words for a point on the valence/energy plane (0-1 each)."""
-    return MOOD_WORDS[_band(valence), _band(energy)]
+    return MOOD_WORDS[third(valence), third(energy)]
 
 
 def locale(language: str) -> Locale | None:
@@ -257,6 +258,7 @@ class SpotifySource:
             self._read_playlists(playlist_text(query), market, picker, budget)
 
     def _read_search(self, text: str, market: str, picker: _Picker, budget: _Budget) -> None:
+        picker.found_by("Spotify's search for", text)
         for page in range(MAX_SEARCH_PAGES):
             answer = self._search(text, "track", market, page * PAGE_SIZE, budget)
             if answer is None:
@@ -272,6 +274,7 @@ class SpotifySource:
             return
         found, _ = _page(answer.get("playlists"))
         ids = [p["id"] for p in found if isinstance(p, dict) and isinstance(p.get("id"), str)]
+        picker.found_by("a Spotify playlist found for", text)
         for playlist_id in ids[:PLAYLISTS_TO_READ]:
             read = partial(
                 self._client.playlist_items,
@@ -378,7 +381,11 @@ class _Picker:
 
     def __init__(self, query: Query) -> None:
         self.wanted = query.artist.strip()
-        self.limit = query.limit
+        self.skip = query.offset  # the tracks earlier pages showed
+        self.limit = query.offset + query.limit
+        self.mood = query.mood
+        self.lifted = query.lifted
+        self.reason = ""  # why the tracks now being offered fit: set per search
         self.language = "" if query.language == ANY_LANGUAGE else query.language
         self.tracks: list[Track] = []
         self._seen: set[tuple[str, str]] = set()
@@ -394,7 +401,7 @@ class _Picker:
                 return
             found = _track(item, self.language)
             if found is not None and self._fits(*found):
-                self.tracks.append(found[0])
+                self.tracks.append(replace(found[0], why=self.reason))
 
     def _fits(self, track: Track, names: list[str]) -> bool:
         if self.wanted and not any(artist_matches(self.wanted, n) for n in [track.artist, *names]):
@@ -407,11 +414,19 @@ class _Picker:
         self._per_artist[lead] += 1
         return True
 
+    def found_by(self, how: str, text: str) -> None:
+        """Say where the next tracks come from: 'Spotify's search for “sad”, ...'."""
+        mood = f"your {self.mood} mood" if self.mood else "the mood"
+        aim = f"a lift from {mood}" if self.lifted else mood
+        self.reason = f"Found by {how} “{text}”, words for {aim}."
+
     def answer(self, failure: str = "") -> Answer:
         notices = [f"Spotify stopped part way: {failure}."] if failure else []
-        if not self.full:
+        if not self.full and self.skip:
+            notices.append(f"That is all: Spotify found {count(len(self.tracks), 'track')} here.")
+        elif not self.full:
             notices.append(f"Spotify found only {len(self.tracks)} matching tracks.")
-        return Answer(tuple(self.tracks), SOURCE_NAME, " ".join(notices))
+        return Answer(tuple(self.tracks[self.skip :]), SOURCE_NAME, " ".join(notices))
 
 
 @dataclass
@@ -483,11 +498,6 @@ class _DeadlineSession(requests.Session):
                 raise requests.exceptions.Timeout("the query's time ran out")
             kwargs["timeout"] = min(kwargs.get("timeout") or left, left)
         return super().request(method, url, *args, **kwargs)
-
-
-def _band(value: float) -> int:
-    """Which third of the 0-1 axis `value` falls in: 0, 1 or 2."""
-    return min(max(int(value * MOOD_BANDS), 0), MOOD_BANDS - 1)
 
 
 def _checked_url(url: str, variable: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -26,17 +27,26 @@ class Track:
     valence: float | None = None  # 0-1, when the source knows it
     energy: float | None = None
     moods: tuple[str, ...] = ()
+    why: str = ""  # one plain line on why it fits the mood
 
 
 @dataclass(frozen=True)
 class Query:
-    """What to recommend for: a valence/energy target in 0-1, optional filters, how many."""
+    """What to recommend for: a valence/energy target in 0-1, optional filters, how many.
+
+    `offset` skips that many of the best tracks (the "more" control asks for the next page);
+    `mood` names the mood in words and `lifted` says the target was moved to lift it, both
+    only for the line that explains each track.
+    """
 
     valence: float
     energy: float
     artist: str = ""
     language: str = ANY_LANGUAGE
     limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    mood: str = ""
+    lifted: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,38 @@ class Answer:
 def count(number: int, noun: str) -> str:
     """'1 track', '3 tracks'."""
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+# How a region of the valence/energy plane sounds, cut in thirds each way (low -> high).
+FEELS: dict[tuple[int, int], str] = {  # (valence third, energy third)
+    (0, 0): "slow and sombre",
+    (0, 1): "moody",
+    (0, 2): "tense and driving",
+    (1, 0): "quiet and reflective",
+    (1, 1): "easy-going",
+    (1, 2): "energetic",
+    (2, 0): "warm and gentle",
+    (2, 1): "cheerful",
+    (2, 2): "bright and upbeat",
+}
+CLOSE, NEAR = 0.08, 0.18  # distances on the plane read as "right on" and "close to"
+
+
+def third(value: float) -> int:
+    """Which third of the 0-1 axis `value` falls in: 0, 1 or 2."""
+    return min(max(int(value * 3), 0), 2)
+
+
+def explain(valence: float, energy: float, query: Query, moods: Sequence[str] = ()) -> str:
+    """Why a track at (valence, energy) fits `query`: 'Cheerful (valence 0.71, energy 0.55),
+    close to your happy mood.'"""
+    feel = FEELS[third(valence), third(energy)]
+    tagged = f", tagged {' and '.join(moods)}" if moods else ""
+    gap = math.hypot(valence - query.valence, energy - query.energy)
+    fit = "right on" if gap <= CLOSE else "close to" if gap <= NEAR else "the nearest we have to"
+    mood = f"your {query.mood} mood" if query.mood else "the mood"
+    aim = f"a gentle lift from {mood}" if query.lifted else mood
+    return f"{feel.capitalize()} (valence {valence:.2f}, energy {energy:.2f}{tagged}), {fit} {aim}."
 
 
 def search_url(title: str, artist: str) -> str:
@@ -88,7 +130,7 @@ def recommend(sources: Sequence[TrackSource], query: Query) -> Answer:
 
 # "feat." (and kin) only between two names: "Little Feat" and a lone "ft" stay names.
 _FEATURING = re.compile(r"\s+[\(\[]?(?:feat|ft|featuring)\b\.?\s+(?=\S)", re.IGNORECASE)
-_SEPARATORS = re.compile(r"\s*(?:,|;|/|&|\+|\bx\b|\band\b|\by\b|\bet\b)\s*", re.IGNORECASE)
+_SEPARATORS = re.compile(r"\s*(?:,|;|/|\||&|\+|\bx\b|\band\b|\by\b|\bet\b)\s*", re.IGNORECASE)
 
 
 def normalise_name(name: str) -> str:

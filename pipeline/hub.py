@@ -1,4 +1,4 @@
-"""Resolving a model file: explicit path -> Hugging Face Hub (pinned, cached) -> bundled copy.
+"""Resolving a file: explicit path -> Hugging Face Hub (pinned, cached) -> bundled copy.
 
 Called once at start-up. Never waits long for an absent network: huggingface_hub retries an
 unreachable endpoint for ~20 s when nothing is cached, so one short metadata request decides first.
@@ -37,6 +37,7 @@ class HubFile:
     filename: str
     revision: str = "main"
     sha256: str | None = None  # checked after download when known
+    repo_type: str = "model"  # or "dataset"
 
     @property
     def pinned(self) -> bool:
@@ -49,6 +50,12 @@ YUNET = HubFile(
     filename="face_detection_yunet_2023mar.onnx",
     revision="3cc26e7f1014a5ee5d74a42acee58bafc9d0a310",
     sha256="8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4",
+)
+
+# The 114k-track "Spotify Tracks Dataset" (ODbL), the default catalog when the Hub is reachable.
+# Not pinned: no commit of it could be checked from here, and a newer copy is as good.
+SPOTIFY_TRACKS = HubFile(
+    repo_id="maharshipandya/spotify-tracks-dataset", filename="dataset.csv", repo_type="dataset"
 )
 
 
@@ -89,13 +96,20 @@ def resolve(
 
     try:
         # One quick request without retries decides whether the Hub can be reached at all.
-        url = hf_hub_url(file.repo_id, file.filename, revision=file.revision, endpoint=endpoint)
+        url = hf_hub_url(
+            file.repo_id,
+            file.filename,
+            revision=file.revision,
+            endpoint=endpoint,
+            repo_type=file.repo_type,
+        )
         get_hf_file_metadata(url, timeout=HUB_TIMEOUT_S, endpoint=endpoint)
         path = Path(
             hf_hub_download(
                 file.repo_id,
                 file.filename,
                 revision=file.revision,
+                repo_type=file.repo_type,
                 endpoint=endpoint,
                 cache_dir=cache_dir,
                 etag_timeout=HUB_TIMEOUT_S,
@@ -122,7 +136,11 @@ def sha256_of(path: Path) -> str:
 
 def _cached(file: HubFile, cache_dir: str | Path | None) -> Path | None:
     found = try_to_load_from_cache(
-        file.repo_id, file.filename, cache_dir=cache_dir, revision=file.revision
+        file.repo_id,
+        file.filename,
+        cache_dir=cache_dir,
+        revision=file.revision,
+        repo_type=file.repo_type,
     )
     if not isinstance(found, str):
         return None

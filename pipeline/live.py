@@ -42,7 +42,7 @@ class LiveState:
     challenger: str | None = None  # an emotion now leading, not yet steady
     challenger_frames: int = 0
     faceless_frames: int = 0
-    query_key: tuple = ()  # the filters the current tracks were chosen with
+    query_key: object = None  # the options the current tracks were chosen with
 
     @property
     def no_face(self) -> bool:

@@ -1,4 +1,10 @@
-"""Emotion probabilities -> a mood: a point on the valence/energy plane and its leading emotion."""
+"""Emotion probabilities -> a mood: a target point on the valence/energy plane, and a strategy.
+
+The seven FER-2013 probabilities of every face are averaged and become one point: the mean of
+each emotion's place on the plane, weighted by its probability. "Match my mood" aims at that
+point; "lift my mood" moves it toward pleasant music, further from anger than from sadness. A
+mood chosen by hand takes the same path, as a reading that is 100 % that emotion.
+"""
 
 from __future__ import annotations
 
@@ -9,32 +15,74 @@ import numpy as np
 
 from pipeline.emotion import EMOTIONS, EmotionScores
 
-# Where each FER-2013 emotion sits on the valence (unpleasant 0 -> pleasant 1) and energy
-# (calm 0 -> aroused 1) plane, after Russell's circumplex (J. A. Russell, "A circumplex model of
-# affect", J. Pers. Soc. Psychol. 39(6), 1980): the quadrant and rough angle of each affect word,
-# rescaled to [0, 1]. These are approximate placements, not measured norms.
-EMOTION_COORDINATES: dict[str, tuple[float, float]] = {
-    "angry": (0.16, 0.85),
-    "disgust": (0.18, 0.62),
-    "fear": (0.22, 0.88),
-    "happy": (0.92, 0.62),
-    "sad": (0.12, 0.28),
-    "surprise": (0.70, 0.90),
-    "neutral": (0.55, 0.40),
+# Valence (unpleasant 1 -> pleasant 9) and arousal (calm 1 -> excited 9) of each label word,
+# as rated by about 20 people a word in Warriner, Kuperman & Brysbaert (2013), "Norms of
+# valence, arousal, and dominance for 13,915 English lemmas", Behavior Research Methods 45(4),
+# 1191-1207 (columns V.Mean.Sum and A.Mean.Sum of the published CSV, rows 423, 3569, 4524,
+# 5596, 10583, 12138 and 8155). Arousal stands in for a track's energy.
+EMOTION_NORMS_1_TO_9: dict[str, tuple[float, float]] = {
+    "angry": (2.53, 6.20),
+    "disgust": (3.32, 5.00),
+    "fear": (2.93, 6.14),
+    "happy": (8.47, 6.05),
+    "sad": (2.10, 3.49),
+    "surprise": (7.44, 6.57),
+    "neutral": (5.50, 3.45),
+}
+EMOTION_COORDINATES: dict[str, tuple[float, float]] = {  # the same, rescaled to 0-1
+    emotion: (round((v - 1) / 8, 3), round((a - 1) / 8, 3))
+    for emotion, (v, a) in EMOTION_NORMS_1_TO_9.items()
 }
 _COORDINATES = np.array([EMOTION_COORDINATES[e] for e in EMOTIONS])  # (7, 2)
+
+MATCH, LIFT = "match", "lift"
+STRATEGIES = (MATCH, LIFT)
+
+# "Lift my mood" follows the iso principle of music therapy (Altshuler 1948; see Heiderscheit &
+# Madson 2015, "Use of the iso principle as a central method in mood management", Music Therapy
+# Perspectives 33(1)): meet the listener near their mood, then move step by step. Each
+# emotion's share of the way from the mood's valence to `LIFT_VALENCE`: gentle from sadness
+# and fear, where too bright a song jars; further from anger and disgust. The shares are this
+# project's choice, not measured values.
+LIFT_VALENCE = 0.85
+LIFT_SHARE: dict[str, float] = {
+    "angry": 0.6,
+    "disgust": 0.55,
+    "fear": 0.4,
+    "happy": 0.0,
+    "sad": 0.3,
+    "surprise": 0.2,
+    "neutral": 0.45,
+}
+_LIFT_SHARES = np.array([LIFT_SHARE[e] for e in EMOTIONS])
 
 AUTO = "Auto"  # the override value that means "read it from the faces"
 
 
 @dataclass(frozen=True)
 class Mood:
-    """The mood to recommend for: the leading emotion and its valence/energy target in 0-1."""
+    """The mood to recommend for: the leading emotion, the valence/energy target in 0-1 (after
+    the strategy), and the point the faces read as before it."""
 
     emotion: str
     valence: float
     energy: float
     manual: bool = False
+    strategy: str = MATCH
+    read_valence: float | None = None
+    read_energy: float | None = None
+
+    @property
+    def lifted(self) -> bool:
+        return self.strategy == LIFT and (self.valence, self.energy) != self.read
+
+    @property
+    def read(self) -> tuple[float, float]:
+        """Where the faces (or the hand-picked emotion) put the mood, before any lift."""
+        return (
+            self.valence if self.read_valence is None else self.read_valence,
+            self.energy if self.read_energy is None else self.read_energy,
+        )
 
 
 def group_mean(readings: Sequence[EmotionScores]) -> np.ndarray:
@@ -44,20 +92,40 @@ def group_mean(readings: Sequence[EmotionScores]) -> np.ndarray:
     return np.mean([r.probabilities for r in readings], axis=0)
 
 
-def target(readings: Sequence[EmotionScores]) -> Mood:
+def target(readings: Sequence[EmotionScores], strategy: str = MATCH) -> Mood:
     """The group mood: the target blends all seven probabilities of every face.
 
     Blending keeps the nuance a single label loses (a face 55 % happy, 40 % surprised aims
     higher in energy than a purely happy one).
     """
-    mean = group_mean(readings)
-    valence, energy = mean @ _COORDINATES
-    return Mood(EMOTIONS[int(np.argmax(mean))], round(float(valence), 3), round(float(energy), 3))
+    return from_probabilities(group_mean(readings), strategy)
 
 
-def manual(emotion: str) -> Mood:
+def manual(emotion: str, strategy: str = MATCH) -> Mood:
     """The mood of one named emotion, for when the visitor overrides what the faces show."""
     if emotion not in EMOTION_COORDINATES:
         raise ValueError(f"unknown emotion {emotion!r}; choose one of {', '.join(EMOTIONS)}")
-    valence, energy = EMOTION_COORDINATES[emotion]
-    return Mood(emotion, valence, energy, manual=True)
+    certain = np.eye(len(EMOTIONS))[EMOTIONS.index(emotion)]
+    return from_probabilities(certain, strategy, manual=True)
+
+
+def from_probabilities(
+    probabilities: np.ndarray, strategy: str = MATCH, manual: bool = False
+) -> Mood:
+    """The mood of one 7-probability vector (FER-2013 order) under `strategy`."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    probabilities = np.asarray(probabilities, np.float64)
+    valence, energy = probabilities @ _COORDINATES
+    aimed = valence
+    if strategy == LIFT and valence < LIFT_VALENCE:
+        aimed = valence + float(probabilities @ _LIFT_SHARES) * (LIFT_VALENCE - valence)
+    return Mood(
+        emotion=EMOTIONS[int(np.argmax(probabilities))],
+        valence=round(float(aimed), 3),
+        energy=round(float(energy), 3),
+        manual=manual,
+        strategy=strategy,
+        read_valence=round(float(valence), 3),
+        read_energy=round(float(energy), 3),
+    )

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
+import pandas as pd
 
 from catalog import spotify
 from catalog import tracks as catalog
-from catalog.csv_source import BUNDLED_CATALOG, CsvCatalog
+from catalog.csv_source import BUNDLED_CATALOG, CatalogError, CsvCatalog, catalog_paths
 from catalog.tracks import ANY_LANGUAGE, DEFAULT_LIMIT, Query, SourceUnavailable, Track, TrackSource
 from pipeline import draw, emotion, faces, hub, images, live, mood, uploads
 from pipeline.draw import save_for_page
@@ -24,7 +25,7 @@ from pipeline.emotion import EMOTIONS, EmotionModel, EmotionScores
 from pipeline.faces import Detector, Face
 from pipeline.images import MAX_FILE_BYTES
 from pipeline.live import LiveState
-from pipeline.mood import AUTO, Mood
+from pipeline.mood import AUTO, LIFT, MATCH, STRATEGIES, Mood
 from pipeline.uploads import HeldPhoto
 
 __all__ = [  # what app.py uses
@@ -32,8 +33,13 @@ __all__ = [  # what app.py uses
     "AUTO",
     "DEFAULT_LIMIT",
     "EMOTIONS",
+    "LIFT",
+    "MATCH",
     "MAX_FILE_BYTES",
+    "MAX_PAGE",
     "MAX_TRACKS",
+    "PLOT_COLUMNS",
+    "STRATEGIES",
     "HeldPhoto",
     "LiveState",
     "LiveView",
@@ -47,6 +53,7 @@ log = logging.getLogger(__name__)
 
 MAX_FACES = 60  # a crowd beyond this is read by its 60 largest faces, to bound the time
 MAX_TRACKS = 50
+MAX_PAGE = 100  # "more" pages a request may ask for; 5000 tracks deep is past any use
 MAX_ARTIST_CHARS = 200
 LIVE_FRAME_SIDE = 480  # pixels; webcam frames are read at this size: a webcam face is large
 EMOTION_MODEL_FILE = "emotion_cnn.keras"
@@ -54,6 +61,10 @@ NO_FACE = (
     "No face found in this photo. Try a well-lit photo where faces look at the camera and "
     "are not too small, or choose a mood by hand under More options."
 )
+
+
+PLOT_COLUMNS = ("point", "name", "valence", "energy")
+FACE_POINT, MOOD_POINT, AIM_POINT, TRACK_POINT = "a face", "mood read", "mood aimed at", "a track"
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,7 @@ class Recommendation:
     error: str = ""
     faces_found: int = 0
     scale: float = 1.0  # working copy / uploaded photo, to report boxes in upload pixels
+    page: int = 0  # which "more" page of tracks this is
     photo: np.ndarray | None = field(default=None, compare=False, repr=False)  # annotated
 
     def group_scores(self) -> dict[str, float]:
@@ -102,19 +114,48 @@ class Recommendation:
                 parts.append(f"{faces_text}, {'mood' if count == 1 else 'group mood'}: {read}")
         if self.mood and self.mood.manual:
             parts.append(f"mood set by hand: {self.mood.emotion}")
-        parts.append(
-            f"{catalog.count(len(self.tracks), 'track')} from {_with_article(self.source)}"
-        )
+        if self.mood and self.mood.strategy == LIFT:
+            parts.append("lifting the mood" if self.mood.lifted else "already bright: matched")
+        tracks = catalog.count(len(self.tracks), "track")
+        if self.page and self.tracks:
+            tracks = f"more {tracks} (page {self.page + 1})"
+        parts.append(f"{tracks} from {_with_article(self.source)}")
         parts.append(f"face detector: {self.detector}")
         line = "; ".join(parts)
         return f"{line}. {self.notice}" if self.notice else line
 
     def table(self) -> list[list]:
-        """Rows for the page: title, artist, language, year, a markdown link."""
+        """Rows for the page: title, artist, language, year, why it fits, a markdown link."""
         return [
-            [t.title, t.artist, t.language, t.year or "", f"[{link_text(t.url)}]({t.url})"]
+            [
+                t.title,
+                t.artist,
+                t.language,
+                t.year or "",
+                t.why,
+                f"[{link_text(t.url)}]({t.url})",
+            ]
             for t in self.tracks
         ]
+
+    def plot(self) -> pd.DataFrame:
+        """Points for the page's valence/energy plot: each face's own mood, the mood aimed at,
+        and the tracks."""
+        rows = []
+        for number, reading in enumerate(self.faces, start=1):
+            own = mood.from_probabilities(np.asarray(reading.scores.probabilities))
+            rows.append((FACE_POINT, f"face {number}: {reading.scores.top}", *own.read))
+        if self.mood:
+            if self.mood.lifted:
+                rows.append((MOOD_POINT, f"read: {self.mood.emotion}", *self.mood.read))
+            aim = "lifted mood" if self.mood.lifted else f"mood: {self.mood.emotion}"
+            rows.append((AIM_POINT, aim, self.mood.valence, self.mood.energy))
+        for track in self.tracks:
+            if track.valence is not None and track.energy is not None:
+                rows.append(
+                    (TRACK_POINT, f"{track.title} – {track.artist}", track.valence, track.energy)
+                )
+        return pd.DataFrame(rows, columns=list(PLOT_COLUMNS))
 
     def record(self) -> dict:
         """The API's JSON record (see DESIGN.md); boxes in the uploaded photo's pixels."""
@@ -128,7 +169,12 @@ class Recommendation:
                 for r in self.faces
             ],
             "emotion": self.mood.emotion if self.mood else None,
-            "mood": {"valence": self.mood.valence, "energy": self.mood.energy}
+            "mood": {
+                "valence": self.mood.valence,
+                "energy": self.mood.energy,
+                "strategy": self.mood.strategy,
+                "read": dict(zip(("valence", "energy"), self.mood.read, strict=True)),
+            }
             if self.mood
             else None,
             "tracks": [
@@ -140,9 +186,13 @@ class Recommendation:
                     "url": t.url,
                     "source": t.source,
                     "moods": list(t.moods),
+                    "valence": t.valence,
+                    "energy": t.energy,
+                    "why": t.why,
                 }
                 for t in self.tracks
             ],
+            "page": self.page,
             "source": self.source,
             "notice": self.notice,
             "detector": self.detector,
@@ -195,22 +245,24 @@ class Recommender:
         language: str = ANY_LANGUAGE,
         mood_override: str = AUTO,
         limit: int = DEFAULT_LIMIT,
+        strategy: str = MATCH,
+        page: int = 0,
     ) -> Recommendation:
-        """Read the faces in `image` and recommend up to `limit` tracks for their mood."""
+        """Read the faces in `image` and recommend up to `limit` tracks for their mood; `page`
+        1, 2, ... gives the next tracks after the first `page * limit`."""
         try:
             photo = image if isinstance(image, images.Photo) else images.read(image)
-            options = _options(artist, language, mood_override, limit)
+            options = check_options(artist, language, mood_override, limit, strategy, page)
         except (images.ImageError, ValueError) as error:
             return self._failed(str(error))
-        artist, language, mood_override, limit = options
 
         found, readings = self.read_photo(photo.rgb)
-        if not readings and mood_override == AUTO:
+        if not readings and options.mood == AUTO:
             return self._failed(NO_FACE, photo=photo.rgb)
-        if mood_override == AUTO:
-            chosen = mood.target([r.scores for r in readings])
+        if options.mood == AUTO:
+            chosen = mood.target([r.scores for r in readings], options.strategy)
         else:
-            chosen = mood.manual(mood_override)
+            chosen = mood.manual(options.mood, options.strategy)
         result = self._tracks_for(chosen, options, readings, len(found))
         if result.error:
             return result
@@ -228,13 +280,16 @@ class Recommender:
         language: str = ANY_LANGUAGE,
         mood_override: str = AUTO,
         limit: int = DEFAULT_LIMIT,
+        strategy: str = MATCH,
+        page: int = 0,
     ) -> tuple[Recommendation, HeldPhoto | None]:
         """`recommend` for a raw Gradio upload, which is read into memory and deleted from disk."""
         try:
             photo, held = uploads.take(payload, held, upload_root)
         except images.ImageError as error:
             return self._failed(str(error)), held
-        return self.recommend(photo, artist, language, mood_override, limit), held
+        chosen = self.recommend(photo, artist, language, mood_override, limit, strategy, page)
+        return chosen, held
 
     def live(
         self,
@@ -243,11 +298,12 @@ class Recommender:
         artist: str = "",
         language: str = ANY_LANGUAGE,
         limit: int = DEFAULT_LIMIT,
+        strategy: str = MATCH,
     ) -> LiveView:
         """Read one webcam frame into the visitor's smoothed state; choose tracks only when the
         steady mood (or a filter) changes."""
         try:
-            key = _options(artist, language, AUTO, limit)
+            key = check_options(artist, language, AUTO, limit, strategy)
         except ValueError as error:
             key, problem = None, str(error)
         rgb, _ = faces.downscale(images.to_rgb(frame), LIVE_FRAME_SIDE)
@@ -267,7 +323,11 @@ class Recommender:
         refreshed = None
         if key and state.steady and (state.steady != previous.steady or key != state.query_key):
             group = state.group()
-            chosen = mood.target([EmotionScores(tuple(group))]) if group is not None else None
+            chosen = (
+                mood.target([EmotionScores(tuple(group))], key.strategy)
+                if group is not None
+                else None
+            )
             if chosen is not None:
                 refreshed = self._tracks_for(chosen, key, readings, len(found))
                 state = replace(state, query_key=key)
@@ -281,14 +341,21 @@ class Recommender:
         return found, self.read_faces(rgb, reading_order(found[:MAX_FACES]), readable_only)
 
     def _tracks_for(
-        self, chosen: Mood, options: tuple, readings: Sequence[FaceReading], found: int
+        self, chosen: Mood, options: Options, readings: Sequence[FaceReading], found: int
     ) -> Recommendation:
         """Ask the sources for tracks for `chosen`; the result lacks only the photo."""
-        artist, language, _, limit = options
+        query = Query(
+            chosen.valence,
+            chosen.energy,
+            options.artist,
+            options.language,
+            options.limit,
+            offset=options.page * options.limit,
+            mood=chosen.emotion,
+            lifted=chosen.lifted,
+        )
         try:
-            answer = catalog.recommend(
-                self.sources, Query(chosen.valence, chosen.energy, artist, language, limit)
-            )
+            answer = catalog.recommend(self.sources, query)
         except SourceUnavailable as error:
             return self._failed(str(error))
         return Recommendation(
@@ -299,6 +366,7 @@ class Recommender:
             notice=answer.notice,
             detector=self.detector.name,
             faces_found=found,
+            page=options.page,
         )
 
     def read_faces(
@@ -355,22 +423,55 @@ def _live_status(state: LiveState, faces_in_frame: int) -> str:
     return f"Live: {catalog.count(faces_in_frame, 'face')}, steady mood: {state.steady}{turning}"
 
 
-def _options(artist: object, language: object, mood_override: object, limit: object) -> tuple:
+@dataclass(frozen=True)
+class Options:
+    """What the visitor chose besides the photo, checked."""
+
+    artist: str = ""
+    language: str = ANY_LANGUAGE
+    mood: str = AUTO
+    limit: int = DEFAULT_LIMIT
+    strategy: str = MATCH
+    page: int = 0
+
+
+def check_options(
+    artist: object,
+    language: object,
+    mood_override: object,
+    limit: object,
+    strategy: object = MATCH,
+    page: object = 0,
+) -> Options:
     """Check the options as an API caller may send anything; ValueError says what is wrong."""
     choices = {name.casefold(): name for name in (AUTO, *EMOTIONS)}
-    typed = mood_override
-    mood_override = choices.get(str(mood_override or AUTO).strip().casefold())
-    if mood_override is None:
-        raise ValueError(f"Unknown mood “{typed}”; choose one of {', '.join(choices.values())}.")
-    try:
-        count = int(limit)
-    except (TypeError, ValueError, OverflowError):
+    chosen_mood = choices.get(str(mood_override or AUTO).strip().casefold())
+    if chosen_mood is None:
         raise ValueError(
-            f"The number of tracks must be a whole number from 1 to {MAX_TRACKS}."
-        ) from None
-    artist_text = "" if artist is None else str(artist).strip()[:MAX_ARTIST_CHARS]
-    language_text = str(language or ANY_LANGUAGE).strip() or ANY_LANGUAGE
-    return artist_text, language_text, mood_override, max(1, min(count, MAX_TRACKS))
+            f"Unknown mood “{mood_override}”; choose one of {', '.join(choices.values())}."
+        )
+    chosen_strategy = str(strategy or MATCH).strip().casefold()
+    if chosen_strategy not in STRATEGIES:
+        raise ValueError(f"Unknown strategy “{strategy}”; choose {' or '.join(STRATEGIES)}.")
+    count = _whole_number(
+        limit, f"The number of tracks must be a whole number from 1 to {MAX_TRACKS}."
+    )
+    chosen_page = _whole_number(page or 0, f"The page must be a whole number from 0 to {MAX_PAGE}.")
+    return Options(
+        artist="" if artist is None else str(artist).strip()[:MAX_ARTIST_CHARS],
+        language=str(language or ANY_LANGUAGE).strip() or ANY_LANGUAGE,
+        mood=chosen_mood,
+        limit=max(1, min(count, MAX_TRACKS)),
+        strategy=chosen_strategy,
+        page=max(0, min(chosen_page, MAX_PAGE)),
+    )
+
+
+def _whole_number(value: object, message: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(message) from None
 
 
 def build(environ: Mapping[str, str] | None = None) -> Recommender:
@@ -399,10 +500,38 @@ def build(environ: Mapping[str, str] | None = None) -> Recommender:
         )
     model = emotion.load(resolved.path or emotion.BUNDLED_MODEL)
 
-    catalog_path = env.get("CATALOG_CSV") or BUNDLED_CATALOG
-    offline = CsvCatalog(catalog_path, name=None if catalog_path == BUNDLED_CATALOG else "catalog")
+    offline = load_catalog(env, at_hub)
     # The fallback order, in one place: live Spotify when configured, then the CSV catalog.
     live = spotify.from_environment(env)
     sources = [live, offline] if live else [offline]
     log.info("track sources: %s", ", ".join(s.name for s in sources))
     return Recommender(detector, model, sources, offline.languages)
+
+
+CATALOG_DATASET_VARIABLE = "CATALOG_DATASET"
+NO_DATASET = ("", "none", "off")
+
+
+def load_catalog(env: Mapping[str, str], at_hub: Mapping[str, object]) -> CsvCatalog:
+    """The offline catalog: `CATALOG_CSV`'s files if set; else the Spotify Tracks Dataset from
+    the Hub (cached after the first download) with the bundled catalog beside it; else, or when
+    a file cannot be used, the bundled catalog alone."""
+    setting = env.get("CATALOG_CSV", "").strip()
+    if setting:
+        paths, name = catalog_paths(setting), "catalog"
+    else:
+        dataset = env.get(CATALOG_DATASET_VARIABLE, hub.SPOTIFY_TRACKS.repo_id).strip()
+        found = (
+            hub.resolve(replace(hub.SPOTIFY_TRACKS, repo_id=dataset), **at_hub)
+            if dataset.casefold() not in NO_DATASET
+            else hub.Resolved(None, "missing", f"{CATALOG_DATASET_VARIABLE} is off")
+        )
+        if found.path is None:
+            log.info("catalog dataset unavailable (%s); using the bundled catalog", found.detail)
+            return CsvCatalog()
+        paths, name = [found.path, BUNDLED_CATALOG], "catalog"
+    try:
+        return CsvCatalog(paths, name=name)
+    except CatalogError as error:
+        log.error("%s; using the bundled catalog", error)
+        return CsvCatalog()

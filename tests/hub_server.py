@@ -14,7 +14,8 @@ COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
 class HubServer:
-    """Serves `files[(repo_id, filename)] = bytes` at revision `COMMIT` (or any branch name)."""
+    """Serves `files[(repo_id, filename)] = bytes` at revision `COMMIT` (or any branch name);
+    a dataset's repo_id is written "datasets/owner/name"."""
 
     def __init__(self, files: dict[tuple[str, str], bytes], commit: str = COMMIT) -> None:
         self.files = files
@@ -52,12 +53,16 @@ class HubServer:
             def _answer(self, send_body: bool) -> None:
                 hub.requests.append(f"{self.command} {self.path}")
                 parts = self.path.split("?")[0].strip("/").split("/")
+                kind = ""
+                if parts[0] == "datasets":  # dataset files live under /datasets/{repo}/...
+                    kind, parts = "datasets/", parts[1:]
                 if len(parts) < 5 or parts[2] != "resolve":
                     self.send_response(404)
                     self.send_header("X-Error-Code", "RepoNotFound")
                     self.end_headers()
                     return
-                repo_id, revision, filename = "/".join(parts[:2]), parts[3], "/".join(parts[4:])
+                repo_id, revision = kind + "/".join(parts[:2]), parts[3]
+                filename = "/".join(parts[4:])
                 body = hub.files.get((repo_id, filename))
                 if body is None or revision not in (hub.commit, "main"):
                     self.send_response(404)

@@ -65,6 +65,27 @@ def test_only_the_image_is_required(app_url, astronaut, tmp_path):
     assert "mood set by hand" not in status
 
 
+def test_lift_strategy_more_pages_and_the_plot(app_url, astronaut, tmp_path):
+    from gradio_client import Client, handle_file
+
+    photo = tmp_path / "one.jpg"
+    photo.write_bytes(encode(astronaut))
+    client = Client(app_url, verbose=False)
+    ask = dict(image=handle_file(photo), mood="sad", api_name="/recommend")
+    *_, plot, status, first = client.predict(**ask, strategy="lift")
+    assert first["mood"]["strategy"] == "lift" and "lifting the mood" in status
+    assert first["mood"]["valence"] > first["mood"]["read"]["valence"]
+    assert all("a gentle lift from your sad mood" in t["why"] for t in first["tracks"])
+    *_, again = client.predict(**ask, strategy="lift")
+    assert again["tracks"] == first["tracks"]
+    *_, status, second = client.predict(**ask, strategy="lift", page=1)
+    assert second["page"] == 1 and "page 2" in status
+    titles = {(t["title"], t["artist"]) for t in first["tracks"]}
+    assert not titles & {(t["title"], t["artist"]) for t in second["tracks"]}
+    points = {row[0] for row in plot["data"]}
+    assert points == {"a face", "mood read", "mood aimed at", "a track"}
+
+
 def test_concurrent_requests_of_different_sizes(app_url, astronaut, group_photo, tmp_path):
     from gradio_client import Client, handle_file
 
@@ -111,7 +132,7 @@ def test_bad_file_is_a_message_and_the_next_request_works(
     client = Client(app_url, verbose=False)
     bad = tmp_path / name
     bad.write_bytes(content)
-    _, _, _, status, record = client.predict(image=handle_file(bad), api_name="/recommend")
+    *_, status, record = client.predict(image=handle_file(bad), api_name="/recommend")
     assert message in status and message in record["error"] and record["tracks"] == []
 
     good = tmp_path / "after.jpg"
@@ -140,7 +161,7 @@ def test_live_tracks_from_spotify_and_the_fallback(spotify_app_url, spotify, ast
     client = Client(spotify_app_url, verbose=False)
     ask = dict(image=handle_file(photo), mood="surprise", api_name="/recommend")
 
-    _, _, table, status, record = client.predict(**ask)
+    _, _, table, _, status, record = client.predict(**ask)
     assert record["source"] == "Spotify" and len(record["tracks"]) == 10
     assert all(t["url"].startswith("https://open.spotify.com/track/") for t in record["tracks"])
     assert "10 tracks from Spotify" in status
@@ -166,7 +187,7 @@ def test_a_raw_api_call_cannot_reach_files_outside_the_upload_folder(app_url, as
     victim.write_bytes(encode(astronaut))
     call = httpx.post(
         f"{app_url}gradio_api/call/recommend",
-        json={"data": [{"path": str(victim)}, "", "Any", "Auto", 10]},
+        json={"data": [{"path": str(victim)}, "", "Any", "Auto", 10, "match", 0]},
         timeout=30,
     )
     call.raise_for_status()

@@ -113,4 +113,11 @@ def test_upload_tab_shows_faces_scores_and_tracks(page, app_url, group_photo, tm
     assert page.locator("text=face detector:").count() == 1
     wait_for_tracks(page)
     assert page.get_by_role("link", name="Find ↗").count() >= 10
+    links = page.get_by_role("link", name="Find ↗")
+    first_page = set(links.evaluate_all("found => found.map(link => link.href)"))
+    page.locator("button:visible", has_text="More tracks").click()
+    page.wait_for_selector("text=(page 2)", timeout=ANSWER_TIMEOUT_MS)
+    wait_for_tracks(page)
+    assert not first_page & set(links.evaluate_all("found => found.map(link => link.href)"))
+    page.wait_for_timeout(1000)  # the plot draws after the table
     screenshot(page, "upload.png")

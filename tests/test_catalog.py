@@ -89,9 +89,10 @@ def test_accented_artist_found_without_accents(catalog):
     assert answer.tracks and {t.artist for t in answer.tracks} == {"Édith Piaf"}
 
 
-def test_unknown_language_says_so_and_shows_any_language(catalog):
+def test_unknown_language_is_not_dropped_but_explained(catalog):
     answer = catalog.recommend(Query(0.5, 0.5, language="Klingon"))
-    assert len(answer.tracks) == 10 and "no Klingon tracks, so these are in any" in answer.notice
+    assert answer.tracks == ()
+    assert "no Klingon tracks; it has English, French" in answer.notice
 
 
 def test_artist_filter_forgives_case_and_accents(catalog):
@@ -102,10 +103,58 @@ def test_artist_filter_forgives_case_and_accents(catalog):
     assert answer.notice == "" or "Only" in answer.notice
 
 
-def test_unknown_artist_says_so_and_still_answers(catalog):
+def test_unknown_artist_is_not_dropped_but_explained(catalog):
     answer = catalog.recommend(Query(0.5, 0.5, artist="Nobody Byname"))
-    assert len(answer.tracks) == 10
+    assert answer.tracks == ()
     assert "No tracks by “Nobody Byname”" in answer.notice
+    in_korean = catalog.recommend(Query(0.5, 0.5, artist="Édith Piaf", language="Korean"))
+    assert in_korean.tracks == () and "No Korean tracks by “Édith Piaf”" in in_korean.notice
+
+
+def test_filter_that_leaves_few_tracks_shows_them_and_says_so(catalog):
+    answer = catalog.recommend(Query(0.5, 0.5, artist="Édith Piaf", limit=10))
+    assert 0 < len(answer.tracks) < 10
+    shown = tracks.count(len(answer.tracks), "track")
+    assert answer.notice.startswith(f"Only {shown} match") and "these filters" in answer.notice
+
+
+def test_first_tracks_come_from_distinct_artists(catalog):
+    for valence, energy in [(0.9, 0.8), (0.1, 0.2), (0.5, 0.5), (0.2, 0.9)]:
+        answer = catalog.recommend(Query(valence, energy, limit=10))
+        assert len({tracks.credit_names(t.artist)[-1] for t in answer.tracks}) == 10
+
+
+def test_same_query_same_answer_and_more_gives_the_next_tracks(catalog):
+    first = catalog.recommend(Query(0.3, 0.4, language="Hindi"))
+    assert catalog.recommend(Query(0.3, 0.4, language="Hindi")) == first
+    second = catalog.recommend(Query(0.3, 0.4, language="Hindi", offset=10))
+    assert len(second.tracks) == 10
+    assert not {t.title for t in first.tracks} & {t.title for t in second.tracks}
+    both = catalog.recommend(Query(0.3, 0.4, language="Hindi", limit=20))
+    assert both.tracks == first.tracks + second.tracks
+
+
+def test_more_past_the_end_says_that_is_all(catalog):
+    hindi = catalog.recommend(Query(0.3, 0.4, language="Hindi", limit=50)).tracks
+    last = catalog.recommend(Query(0.3, 0.4, language="Hindi", limit=10, offset=len(hindi) - 3))
+    assert len(last.tracks) == 3 and last.notice.startswith("That is all")
+
+
+def test_each_track_says_why_it_fits(catalog):
+    answer = catalog.recommend(Query(0.93, 0.63, mood="happy"))
+    assert all(t.why.endswith("your happy mood.") for t in answer.tracks)
+    assert answer.tracks[0].why.startswith("Bright and upbeat (valence 0.")
+    lifted = catalog.recommend(Query(0.35, 0.31, mood="sad", lifted=True))
+    assert all("a gentle lift from your sad mood" in t.why for t in lifted.tracks)
+
+
+def test_artist_index_agrees_with_artist_matches(catalog):
+    credits = catalog._table["artist"].tolist()
+    typed_names = ["arijit", "singh", "a.r. rahman", "bts", "beyonce", "the", "love", "ar"]
+    typed_names += [c.split(",")[0] for c in credits[::25]]
+    for typed in typed_names:
+        expected = [row for row, c in enumerate(credits) if tracks.artist_matches(typed, c)]
+        assert catalog._artists.rows(tracks.wanted_artist(typed)).tolist() == expected, typed
 
 
 @pytest.mark.parametrize(
@@ -156,7 +205,7 @@ def test_fallback_chain_names_what_failed():
 def test_user_catalog_needs_its_columns(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("name,artist\nx,y\n")
-    with pytest.raises(CatalogError, match="lacks columns"):
+    with pytest.raises(CatalogError, match="unknown layout"):
         CsvCatalog(bad)
     out_of_range = tmp_path / "range.csv"
     out_of_range.write_text("title,artist,language,valence,energy\nx,y,English,70,0.5\n")

@@ -118,3 +118,35 @@ def test_env_hub_file(monkeypatch):
     assert hub.env_hub_file("MODEL_REPO_VAR", "MODEL_REV_VAR", "m.keras") == hub.HubFile(
         "me/model", "m.keras", "v1"
     )
+
+
+def test_catalog_dataset_comes_from_the_hub_then_its_cache(tmp_path):
+    from pipeline.recommend import load_catalog
+    from tests.test_layouts import SPOTIFY_TRACKS_HEADER, spotify_tracks_row
+
+    dataset = hub.SPOTIFY_TRACKS
+    row = spotify_tracks_row(0, "id9", "Aimer", "Kataomoi", 0.3, 0.2, "j-pop")
+    body = f"{SPOTIFY_TRACKS_HEADER}\n{row}\n".encode()
+    cache = tmp_path / "hub"
+    with HubServer({(f"datasets/{dataset.repo_id}", dataset.filename): body}) as server:
+        at_hub = {"endpoint": server.endpoint, "cache_dir": cache}
+        catalog = load_catalog({}, at_hub)
+        assert any(r.startswith("GET /datasets/maharshipandya/") for r in server.requests)
+    assert catalog.name == "catalog" and catalog.layouts == ("spotify-tracks", "plain")
+    assert "Kataomoi" in catalog._table["title"].tolist() and "Hindi" in catalog.languages
+    offline = load_catalog({}, {"endpoint": closed_port_endpoint(), "cache_dir": cache})
+    assert offline.layouts == ("spotify-tracks", "plain")  # the cached copy, found at once
+
+
+def test_catalog_without_the_hub_or_with_a_bad_file_is_the_bundled_one(tmp_path):
+    from pipeline.recommend import load_catalog
+
+    unreachable = {"endpoint": closed_port_endpoint(), "cache_dir": tmp_path}
+    assert load_catalog({}, unreachable).name == "built-in catalog"
+    assert load_catalog({"CATALOG_DATASET": "off"}, unreachable).name == "built-in catalog"
+    broken = tmp_path / "broken.csv"
+    broken.write_text("song,singer\nx,y\n")
+    assert load_catalog({"CATALOG_CSV": str(broken)}, unreachable).name == "built-in catalog"
+    mine = tmp_path / "mine.csv"
+    mine.write_text("title,artist,language,moods\nMy Song,Me,English,happy\n")
+    assert len(load_catalog({"CATALOG_CSV": str(mine)}, unreachable)) == 1

@@ -21,10 +21,21 @@ def test_pure_emotion_lands_on_its_coordinates():
     assert (happy.valence, happy.energy) == pytest.approx(mood.EMOTION_COORDINATES["happy"])
 
 
+def test_coordinates_are_the_published_norms_rescaled():
+    for emotion, (valence, arousal) in mood.EMOTION_NORMS_1_TO_9.items():
+        assert mood.EMOTION_COORDINATES[emotion] == pytest.approx(
+            ((valence - 1) / 8, (arousal - 1) / 8), abs=1e-3
+        )
+    # Warriner et al. (2013): happy 8.47 / 6.05, sad 2.10 / 3.49 (valence / arousal, 1-9).
+    assert mood.EMOTION_NORMS_1_TO_9["happy"] == (8.47, 6.05)
+    assert mood.EMOTION_NORMS_1_TO_9["sad"] == (2.10, 3.49)
+
+
 def test_circumplex_quadrants():
     coordinates = mood.EMOTION_COORDINATES
     assert coordinates["happy"][0] > coordinates["neutral"][0] > coordinates["sad"][0]
-    assert coordinates["angry"][1] > coordinates["neutral"][1] > coordinates["sad"][1]
+    assert coordinates["angry"][1] > coordinates["sad"][1]
+    assert coordinates["surprise"][1] > coordinates["neutral"][1]
 
 
 def test_group_mood_weighs_every_face_equally():
@@ -52,3 +63,40 @@ def test_manual_override_and_errors():
         mood.manual("Sadness")
     with pytest.raises(ValueError):
         mood.target([])
+
+
+def test_lift_moves_toward_pleasant_gently_from_sad_further_from_angry():
+    moves = {}
+    for emotion in ("sad", "angry"):
+        matched, lifted = mood.manual(emotion), mood.manual(emotion, mood.LIFT)
+        assert lifted.read == (matched.valence, matched.energy)
+        assert lifted.energy == matched.energy and lifted.valence > matched.valence
+        assert lifted.lifted and not matched.lifted
+        moves[emotion] = lifted.valence - matched.valence
+    assert 0 < moves["sad"] < moves["angry"]
+
+
+def test_lift_leaves_a_bright_mood_alone():
+    happy = mood.manual("happy", mood.LIFT)
+    assert (happy.valence, happy.energy) == happy.read and not happy.lifted
+
+
+def test_lift_blends_by_probability():
+    mixed = mood.target([scores(sad=0.5, angry=0.5)], mood.LIFT)
+    sad, angry = mood.manual("sad", mood.LIFT), mood.manual("angry", mood.LIFT)
+    share = mixed.valence - mixed.read[0]
+    assert sad.valence - sad.read[0] < share < angry.valence - angry.read[0]
+
+
+def test_manual_mood_takes_the_same_path_as_a_certain_reading():
+    for emotion in EMOTIONS:
+        for strategy in mood.STRATEGIES:
+            by_hand = mood.manual(emotion, strategy)
+            read = mood.target([scores(**{emotion: 1.0})], strategy)
+            assert (by_hand.valence, by_hand.energy) == (read.valence, read.energy)
+            assert by_hand.manual and not read.manual
+
+
+def test_unknown_strategy_is_refused():
+    with pytest.raises(ValueError, match="match, lift"):
+        mood.manual("sad", "cheer me up")

@@ -15,7 +15,6 @@ from catalog.spotify import (
     LOCALES,
     MAX_REQUESTS_PER_QUERY,
     MAX_REST_S,
-    MOOD_BANDS,
     MOOD_WORDS,
     PAGE_SIZE,
     QUERY_DEADLINE_S,
@@ -168,6 +167,17 @@ def test_search_pages_hold_ten_at_most_and_are_followed(source, server):
     assert [search["offset"] for search in searches][:2] == ["0", "10"]
 
 
+def test_more_gives_the_next_tracks_and_each_says_where_it_was_found(source):
+    first = source.recommend(Query(**HAPPY, language="English", mood="happy"))
+    second = source.recommend(Query(**HAPPY, language="English", mood="happy", offset=10))
+    both = source.recommend(Query(**HAPPY, language="English", mood="happy", limit=20))
+    assert len(first.tracks) == 10 and second.tracks and both.tracks[:10] == first.tracks
+    assert both.tracks[10 : 10 + len(second.tracks)] == second.tracks
+    assert first.tracks[0].why == (
+        "Found by Spotify's search for “happy upbeat english”, words for your happy mood."
+    )
+
+
 def test_null_items_are_skipped(source, server):
     answer = source.recommend(Query(**HAPPY, language="English"))
     token = next(iter(server.tokens))
@@ -243,7 +253,7 @@ def test_mood_words_come_from_one_table():
     assert spotify.mood_words(0.9, 0.1) == "chill calm"
     assert spotify.mood_words(0.5, 0.5) == MOOD_WORDS[1, 1]
     assert spotify.mood_words(0.0, 1.0) == "angry intense"  # the edges belong to a region
-    assert len(MOOD_WORDS) == MOOD_BANDS**2
+    assert len(MOOD_WORDS) == 3**2
 
 
 def test_playlists_add_what_search_lacks(source, server):
