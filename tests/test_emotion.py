@@ -26,6 +26,36 @@ def test_batch_equals_one_by_one(emotion_model):
     np.testing.assert_allclose(together, alone, atol=1e-5)
 
 
+def test_tflite_path_gives_the_keras_models_answers(emotion_model):
+    assert emotion_model.runtime == "TFLite"
+    faces = np.random.default_rng(2).integers(0, 255, (5, 48, 48)).astype(np.float32)
+    fast = [r.probabilities for r in emotion_model.classify(faces)]
+    keras_answer = emotion_model._model(faces[..., None], training=False)
+    np.testing.assert_allclose(fast, np.asarray(keras_answer), atol=1e-5)
+
+
+def test_threads_get_their_own_interpreter(emotion_model):
+    from concurrent.futures import ThreadPoolExecutor
+
+    faces = np.random.default_rng(3).integers(0, 255, (8, 48, 48)).astype(np.uint8)
+    expected = [r.probabilities for r in emotion_model.classify(faces)]
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda face: emotion_model.classify(face[None])[0], faces))
+    np.testing.assert_allclose([a.probabilities for a in answers], expected, atol=1e-6)
+
+
+def test_a_model_that_will_not_convert_runs_on_tensorflow(monkeypatch, emotion_model):
+    monkeypatch.setattr(emotion, "_to_tflite", lambda model: None)
+    fallback = emotion.EmotionModel(emotion_model._model, source="test")
+    assert fallback.runtime == "TensorFlow"
+    face = np.full((1, 48, 48), 128, np.uint8)
+    np.testing.assert_allclose(
+        fallback.classify(face)[0].probabilities,
+        emotion_model.classify(face)[0].probabilities,
+        atol=1e-5,
+    )
+
+
 def test_empty_batch(emotion_model):
     assert emotion_model.classify(np.zeros((0, 48, 48))) == []
 

@@ -79,6 +79,10 @@ def train(args: argparse.Namespace) -> dict:
     run_dir.mkdir(parents=True, exist_ok=True)
     best_path = run_dir / "best.keras"
     model = emotion_cnn.build()
+    if args.init_from:
+        # Continue from an earlier model's weights (same architecture), e.g. to train longer.
+        model.set_weights(keras.saving.load_model(args.init_from, compile=False).get_weights())
+        print(f"weights from {args.init_from}")
     steps_per_epoch = int(np.ceil(len(training) / args.batch_size))
     compile_model(model, steps_per_epoch, args.epochs)
     backend = keras.backend.backend()
@@ -122,7 +126,10 @@ def train(args: argparse.Namespace) -> dict:
         "seed": args.seed,
         "backend": keras.backend.backend(),
         "train_minutes_this_run": round(minutes, 1),
-        "command": f"python -m training.train --epochs {args.epochs} --seed {args.seed}",
+        "command": " ".join(
+            ["python -m training.train", f"--epochs {args.epochs}", f"--seed {args.seed}"]
+            + ([f"--init-from {args.init_from}"] if args.init_from else [])
+        ),
     }
     Path(args.metrics).write_text(json.dumps(metrics, indent=2) + "\n")
     print(json.dumps(metrics, indent=2))
@@ -133,6 +140,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help="npz files or fer2013.csv")
     parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--init-from", default=None, help="a .keras model to start from")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--seed", type=int, default=2013)
     parser.add_argument("--run-dir", default="training/runs/default", help="checkpoints; resumes")
