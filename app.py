@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gradio as gr
 
 from pipeline import recommend as pipeline
@@ -12,7 +14,6 @@ from pipeline.recommend import (
     EMOTIONS,
     MATCH,
     MAX_FILE_BYTES,
-    MAX_PAGE,
     MAX_TRACKS,
     HeldPhoto,
     LiveState,
@@ -62,12 +63,9 @@ def recommend(
     Returns:
         the annotated photo, the mean emotion scores, the track table, the valence/energy
         plot, the status line, the JSON record (and, for the page only, the photo kept in the
-        session and the page shown).
+        session and where "More tracks" goes on from).
     """
-    result, held = recommender.recommend_upload(
-        image, held, UPLOAD_FOLDER, artist, language, mood, limit, strategy, page
-    )
-    return (*render(result), held, result.page)
+    return _answer(image, artist, language, mood, limit, strategy, page, None, held)
 
 
 def more(
@@ -77,13 +75,37 @@ def more(
     mood: str,
     limit: int,
     strategy: str,
-    shown_page: int,
+    shown: MoreFrom | None,
     held: HeldPhoto | None,
 ) -> tuple:
-    """The next tracks for the same photo and choices (the page's "More tracks" button)."""
-    return recommend(
-        image, artist, language, mood, limit, strategy, min(shown_page + 1, MAX_PAGE), held
+    """The next tracks after those shown, for the same photo and choices (the "More tracks"
+    button); after a change of photo or choice, the first tracks for the new ones."""
+    same = shown is not None and shown.choices == _choices(image, artist, language, mood, strategy)
+    offset = shown.offset if same else 0
+    return _answer(image, artist, language, mood, limit, strategy, 0, offset, held)
+
+
+@dataclass(frozen=True)
+class MoreFrom:
+    """Where "More tracks" goes on from: the tracks shown so far, and the choices they were for."""
+
+    offset: int
+    choices: tuple
+
+
+def _choices(image: dict | None, *options: object) -> tuple:
+    upload = image.get("path") if isinstance(image, dict) else image
+    return (upload, *options)
+
+
+def _answer(image, artist, language, mood, limit, strategy, page, offset, held) -> tuple:
+    result, held = recommender.recommend_upload(
+        image, held, UPLOAD_FOLDER, artist, language, mood, limit, strategy, page, offset
     )
+    go_on = MoreFrom(
+        result.offset + len(result.tracks), _choices(image, artist, language, mood, strategy)
+    )
+    return (*render(result), held, go_on)
 
 
 def follow(
@@ -130,8 +152,8 @@ with gr.Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
     held_upload = gr.State(None, time_to_live=SESSION_PHOTO_TTL_S)
     held_snapshot = gr.State(None, time_to_live=SESSION_PHOTO_TTL_S)
     live_state = gr.State(None, time_to_live=LIVE_TIME_LIMIT_S)
-    upload_page = gr.State(0)  # the "more" page each tab shows now
-    snapshot_page = gr.State(0)
+    upload_page = gr.State(None)  # where each tab's "More tracks" goes on from
+    snapshot_page = gr.State(None)
     with gr.Row():
         with gr.Column(scale=2):
             with gr.Tabs():

@@ -27,7 +27,9 @@ from catalog.tracks import (
     Track,
     count,
     credit_names,
+    credit_runs,
     explain,
+    literal_names,
     normalise_name,
     search_url,
     wanted_artist,
@@ -50,19 +52,23 @@ def catalog_paths(setting: str) -> list[Path]:
 class ArtistIndex:
     """Which rows credit an artist, found through the words of every credited name.
 
-    Same rule as `catalog.tracks.artist_matches`: the typed name equals the whole credit, or
-    runs on word boundaries inside one credited artist.
+    Same rule as `catalog.tracks.artist_matches`: the typed name equals the whole credit or a
+    run of neighbouring names, or runs on word boundaries inside one credited artist.
     """
 
     def __init__(self, credits: Sequence[str]) -> None:
         by_credit: dict[str, list[int]] = defaultdict(list)
         for row, credit in enumerate(credits):
             by_credit[credit].append(row)
+        self._literal: dict[str, list[int]] = defaultdict(list)  # names of punctuation alone
         self._exact: dict[str, list[int]] = defaultdict(list)  # a whole credit of several
         self._inside: dict[str, list[int]] = defaultdict(list)  # one artist's name
         for credit, rows in by_credit.items():
             whole, *artists = credit_names(credit) or ("",)
-            self._exact[whole] += rows
+            for name in {whole, *credit_runs(credit)}:
+                self._exact[name] += rows
+            for name in literal_names(credit):
+                self._literal[name] += rows
             for name in artists or [whole]:
                 self._inside[name] += rows
         self._names_with_word: dict[str, set[str]] = defaultdict(set)
@@ -70,8 +76,12 @@ class ArtistIndex:
             for word in name.split():
                 self._names_with_word[word].add(name)
 
-    def rows(self, wanted: str) -> np.ndarray:
-        """Rows crediting the normalised name `wanted` (see `catalog.tracks.wanted_artist`)."""
+    def rows(self, typed: str) -> np.ndarray:
+        """Rows crediting the artist a visitor typed."""
+        wanted = wanted_artist(typed)
+        if not wanted:  # only punctuation ('!!!'): compared as typed, case aside
+            found = self._literal.get(typed.strip().casefold(), [])
+            return np.array(sorted(set(found)), dtype=np.int64)
         words = wanted.split()
         candidates = set.intersection(*(self._names_with_word.get(w, set()) for w in words))
         pattern = re.compile(rf"(?:^| ){re.escape(wanted)}(?: |$)")
@@ -131,7 +141,7 @@ class CsvCatalog:
                 )
             keep &= self._language_codes == code
             where = f" {query.language}"
-        wanted = wanted_artist(query.artist)
+        wanted = query.artist.strip()
         if wanted:
             by_artist = np.zeros_like(keep)
             by_artist[self._artists.rows(wanted)] = True
@@ -149,14 +159,16 @@ class CsvCatalog:
         notice = ""
         if len(chosen) < query.limit:
             filters = "these filters" if where or wanted else "this catalog"
-            if query.offset and len(chosen) < query.limit:
-                notice = (
-                    f"That is all: {count(len(order), 'track')} match {filters}, and the "
-                    f"last {count(len(chosen), 'track')} are shown."
-                )
+            verb = "matches" if len(order) == 1 else "match"
+            if not query.offset:
+                notice = f"Only {count(len(order), 'track')} {verb} {filters}."
+            elif chosen.size:
+                notice = f"That is all: {count(len(order), 'track')} {verb} {filters}."
             else:
-                verb = "matches" if len(chosen) == 1 else "match"
-                notice = f"Only {count(len(chosen), 'track')} {verb} {filters}."
+                notice = (
+                    f"No more tracks: all {count(len(order), 'track')} that {verb} "
+                    f"{filters} have been shown."
+                )
         return Answer(tuple(self._track(int(i), query) for i in chosen), self.name, notice)
 
     def _nearest(
@@ -215,12 +227,16 @@ def _lead_artist(credit: str) -> str:
 
 
 def _without_duplicates(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per song (same title and lead artist), keeping the first listed."""
+    """One row per song (same title and lead artist): the one that knows its language, then
+    the one with mood tags, then the first listed."""
     key = table["title"].map(normalise_name) + "\n" + table["artist"].map(_lead_artist)
-    kept = table[~key.duplicated()].reset_index(drop=True)
-    if len(kept) < len(table):
-        log.info("catalog: %d duplicate rows left out", len(table) - len(kept))
-    return kept
+    knows_less = (table["language"] == "").astype(int) * 2 + (table["moods"] == "").astype(int)
+    preferred = knows_less.sort_values(kind="stable").index
+    kept = ~key[preferred].duplicated()
+    kept_rows = preferred[kept.to_numpy()].sort_values()
+    if len(kept_rows) < len(table):
+        log.info("catalog: %d duplicate rows left out", len(table) - len(kept_rows))
+    return table.loc[kept_rows].reset_index(drop=True)
 
 
 def _artist_rounds(ranked: np.ndarray, leads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

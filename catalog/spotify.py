@@ -423,7 +423,8 @@ class _Picker:
     def answer(self, failure: str = "") -> Answer:
         notices = [f"Spotify stopped part way: {failure}."] if failure else []
         if not self.full and self.skip:
-            notices.append(f"That is all: Spotify found {count(len(self.tracks), 'track')} here.")
+            found = count(len(self.tracks), "track")
+            notices.append(f"No more from Spotify: its searches gave {found} for this mood.")
         elif not self.full:
             notices.append(f"Spotify found only {len(self.tracks)} matching tracks.")
         return Answer(tuple(self.tracks[self.skip :]), SOURCE_NAME, " ".join(notices))

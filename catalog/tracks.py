@@ -159,18 +159,46 @@ def credit_names(credit: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(name for name in names if name))
 
 
+def credit_runs(credit: str) -> tuple[str, ...]:
+    """Runs of two or more neighbouring names in a credit, with what stood between them,
+    normalised: in 'Tyler, The Creator, Kali Uchis', 'tyler the creator' is one. So a band
+    whose name holds a separator ('Mumford & Sons', 'Earth, Wind & Fire') is found in a credit
+    it shares."""
+    runs = []
+    for chunk in _FEATURING.split(credit):
+        chunk = chunk.strip(" ()[]")
+        cuts = [m.span() for m in _SEPARATORS.finditer(chunk)]
+        starts = [0] + [end for _, end in cuts]
+        ends = [start for start, _ in cuts] + [len(chunk)]
+        for first in range(len(starts)):
+            for last in range(first + 1, len(ends)):
+                runs.append(normalise_name(chunk[starts[first] : ends[last]]))
+    return tuple(dict.fromkeys(run for run in runs if run))
+
+
 def artist_matches(wanted: str, credit: str) -> bool:
     """Whether `credit` names the artist a visitor typed, forgiving case, accents and 'feat.'.
 
-    The typed name must equal the whole credit, or run on word boundaries inside one credited
-    artist ('arijit' finds 'Arijit Singh'; 'singh shreya' does not match 'Arijit Singh, Shreya
-    Ghoshal'). An empty name matches every credit.
+    The typed name must equal the whole credit or a run of neighbouring credited names, or run
+    on word boundaries inside one credited artist ('arijit' finds 'Arijit Singh'; 'singh
+    shreya' does not match 'Arijit Singh, Shreya Ghoshal'). An empty name matches every credit.
     """
-    return names_match(wanted_artist(wanted), credit_names(credit))
+    target = wanted_artist(wanted)
+    if not target and wanted.strip():  # a name of punctuation alone: '!!!'
+        return wanted.strip().casefold() in literal_names(credit)
+    return names_match(target, credit_names(credit)) or target in credit_runs(credit)
+
+
+def literal_names(credit: str) -> tuple[str, ...]:
+    """The whole credit and each name in it, only case-folded: for names that normalising
+    would erase, such as the band '!!!'."""
+    parts = [credit, *_SEPARATORS.split(credit)]
+    return tuple(dict.fromkeys(p.strip().casefold() for p in parts if p.strip()))
 
 
 def names_match(target: str, names: tuple[str, ...]) -> bool:
-    """`artist_matches` on already normalised parts (for ranking many tracks fast)."""
+    """Whether `target` equals the whole credit or runs inside one of its names (all
+    normalised, as `credit_names` gives them)."""
     if not target:
         return True
     whole, *artists = names

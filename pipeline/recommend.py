@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 MAX_FACES = 60  # a crowd beyond this is read by its 60 largest faces, to bound the time
 MAX_TRACKS = 50
 MAX_PAGE = 100  # "more" pages a request may ask for; 5000 tracks deep is past any use
+MAX_OFFSET = MAX_PAGE * MAX_TRACKS
 MAX_ARTIST_CHARS = 200
 LIVE_FRAME_SIDE = 480  # pixels; webcam frames are read at this size: a webcam face is large
 EMOTION_MODEL_FILE = "emotion_cnn.keras"
@@ -86,7 +87,7 @@ class Recommendation:
     error: str = ""
     faces_found: int = 0
     scale: float = 1.0  # working copy / uploaded photo, to report boxes in upload pixels
-    page: int = 0  # which "more" page of tracks this is
+    offset: int = 0  # how many better tracks earlier pages showed ("more")
     photo: np.ndarray | None = field(default=None, compare=False, repr=False)  # annotated
 
     def group_scores(self) -> dict[str, float]:
@@ -117,8 +118,8 @@ class Recommendation:
         if self.mood and self.mood.strategy == LIFT:
             parts.append("lifting the mood" if self.mood.lifted else "already bright: matched")
         tracks = catalog.count(len(self.tracks), "track")
-        if self.page and self.tracks:
-            tracks = f"more {tracks} (page {self.page + 1})"
+        if self.offset and self.tracks:
+            tracks = f"{tracks} more ({self.offset + 1}-{self.offset + len(self.tracks)})"
         parts.append(f"{tracks} from {_with_article(self.source)}")
         parts.append(f"face detector: {self.detector}")
         line = "; ".join(parts)
@@ -192,7 +193,7 @@ class Recommendation:
                 }
                 for t in self.tracks
             ],
-            "page": self.page,
+            "offset": self.offset,
             "source": self.source,
             "notice": self.notice,
             "detector": self.detector,
@@ -247,12 +248,14 @@ class Recommender:
         limit: int = DEFAULT_LIMIT,
         strategy: str = MATCH,
         page: int = 0,
+        offset: int | None = None,
     ) -> Recommendation:
         """Read the faces in `image` and recommend up to `limit` tracks for their mood; `page`
-        1, 2, ... gives the next tracks after the first `page * limit`."""
+        1, 2, ... gives the next tracks after the first `page * limit`, and `offset` (when
+        given) skips exactly that many."""
         try:
             photo = image if isinstance(image, images.Photo) else images.read(image)
-            options = check_options(artist, language, mood_override, limit, strategy, page)
+            options = check_options(artist, language, mood_override, limit, strategy, page, offset)
         except (images.ImageError, ValueError) as error:
             return self._failed(str(error))
 
@@ -282,13 +285,16 @@ class Recommender:
         limit: int = DEFAULT_LIMIT,
         strategy: str = MATCH,
         page: int = 0,
+        offset: int | None = None,
     ) -> tuple[Recommendation, HeldPhoto | None]:
         """`recommend` for a raw Gradio upload, which is read into memory and deleted from disk."""
         try:
             photo, held = uploads.take(payload, held, upload_root)
         except images.ImageError as error:
             return self._failed(str(error)), held
-        chosen = self.recommend(photo, artist, language, mood_override, limit, strategy, page)
+        chosen = self.recommend(
+            photo, artist, language, mood_override, limit, strategy, page, offset
+        )
         return chosen, held
 
     def live(
@@ -350,7 +356,7 @@ class Recommender:
             options.artist,
             options.language,
             options.limit,
-            offset=options.page * options.limit,
+            offset=options.offset,
             mood=chosen.emotion,
             lifted=chosen.lifted,
         )
@@ -366,7 +372,7 @@ class Recommender:
             notice=answer.notice,
             detector=self.detector.name,
             faces_found=found,
-            page=options.page,
+            offset=options.offset,
         )
 
     def read_faces(
@@ -432,7 +438,7 @@ class Options:
     mood: str = AUTO
     limit: int = DEFAULT_LIMIT
     strategy: str = MATCH
-    page: int = 0
+    offset: int = 0
 
 
 def check_options(
@@ -442,6 +448,7 @@ def check_options(
     limit: object,
     strategy: object = MATCH,
     page: object = 0,
+    offset: int | None = None,
 ) -> Options:
     """Check the options as an API caller may send anything; ValueError says what is wrong."""
     choices = {name.casefold(): name for name in (AUTO, *EMOTIONS)}
@@ -457,13 +464,17 @@ def check_options(
         limit, f"The number of tracks must be a whole number from 1 to {MAX_TRACKS}."
     )
     chosen_page = _whole_number(page or 0, f"The page must be a whole number from 0 to {MAX_PAGE}.")
+    if not 0 <= chosen_page <= MAX_PAGE:
+        raise ValueError(f"The page must be a whole number from 0 to {MAX_PAGE}.")
+    chosen_limit = max(1, min(count, MAX_TRACKS))
+    skip = chosen_page * chosen_limit if offset is None else min(max(offset, 0), MAX_OFFSET)
     return Options(
         artist="" if artist is None else str(artist).strip()[:MAX_ARTIST_CHARS],
         language=str(language or ANY_LANGUAGE).strip() or ANY_LANGUAGE,
         mood=chosen_mood,
-        limit=max(1, min(count, MAX_TRACKS)),
+        limit=chosen_limit,
         strategy=chosen_strategy,
-        page=max(0, min(chosen_page, MAX_PAGE)),
+        offset=skip,
     )
 
 
@@ -529,7 +540,7 @@ def load_catalog(env: Mapping[str, str], at_hub: Mapping[str, object]) -> CsvCat
         if found.path is None:
             log.info("catalog dataset unavailable (%s); using the bundled catalog", found.detail)
             return CsvCatalog()
-        paths, name = [found.path, BUNDLED_CATALOG], "catalog"
+        paths, name = [BUNDLED_CATALOG, found.path], "catalog"
     try:
         return CsvCatalog(paths, name=name)
     except CatalogError as error:

@@ -79,7 +79,7 @@ def test_lift_strategy_more_pages_and_the_plot(app_url, astronaut, tmp_path):
     *_, again = client.predict(**ask, strategy="lift")
     assert again["tracks"] == first["tracks"]
     *_, status, second = client.predict(**ask, strategy="lift", page=1)
-    assert second["page"] == 1 and "page 2" in status
+    assert second["offset"] == 10 and "10 tracks more (11-20)" in status
     titles = {(t["title"], t["artist"]) for t in first["tracks"]}
     assert not titles & {(t["title"], t["artist"]) for t in second["tracks"]}
     points = {row[0] for row in plot["data"]}

@@ -116,7 +116,7 @@ def test_upload_tab_shows_faces_scores_and_tracks(page, app_url, group_photo, tm
     links = page.get_by_role("link", name="Find ↗")
     first_page = set(links.evaluate_all("found => found.map(link => link.href)"))
     page.locator("button:visible", has_text="More tracks").click()
-    page.wait_for_selector("text=(page 2)", timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_selector("text=more (11-20)", timeout=ANSWER_TIMEOUT_MS)
     wait_for_tracks(page)
     assert not first_page & set(links.evaluate_all("found => found.map(link => link.href)"))
     page.wait_for_timeout(1000)  # the plot draws after the table

@@ -118,6 +118,32 @@ def test_filter_that_leaves_few_tracks_shows_them_and_says_so(catalog):
     assert answer.notice.startswith(f"Only {shown} match") and "these filters" in answer.notice
 
 
+def test_band_names_with_separators_and_punctuation_are_found(tmp_path):
+    path = tmp_path / "bands.csv"
+    path.write_text(
+        "title,artist,language,valence,energy\n"
+        'Song A,"Tyler, The Creator, Kali Uchis",English,0.5,0.5\n'
+        'Song B,"Mumford & Sons, Baaba Maal",English,0.5,0.5\n'
+        "Song C,!!!,English,0.5,0.5\n"
+        "Song D,Someone Else,English,0.5,0.5\n"
+    )
+    bands = CsvCatalog(path)
+    for typed, title in [("tyler, the creator", "Song A"), ("Mumford and Sons", "Song B")]:
+        assert [t.title for t in bands.recommend(Query(0.5, 0.5, artist=typed)).tracks] == [title]
+    assert [t.title for t in bands.recommend(Query(0.5, 0.5, artist="!!!")).tracks] == ["Song C"]
+    assert bands.recommend(Query(0.5, 0.5, artist="???")).tracks == ()
+
+
+def test_a_repeated_song_keeps_the_row_that_knows_its_language(tmp_path):
+    dataset = tmp_path / "dataset.csv"
+    dataset.write_text(
+        "title,artist,language,valence,energy\nDespacito,Luis Fonsi feat. Daddy Yankee,,0.8,0.8\n"
+    )
+    merged = CsvCatalog([dataset, BUNDLED_CATALOG])
+    (despacito,) = merged.recommend(Query(0.8, 0.8, artist="Luis Fonsi")).tracks
+    assert despacito.language == "Spanish" and despacito.moods
+
+
 def test_first_tracks_come_from_distinct_artists(catalog):
     for valence, energy in [(0.9, 0.8), (0.1, 0.2), (0.5, 0.5), (0.2, 0.9)]:
         answer = catalog.recommend(Query(valence, energy, limit=10))
@@ -138,6 +164,8 @@ def test_more_past_the_end_says_that_is_all(catalog):
     hindi = catalog.recommend(Query(0.3, 0.4, language="Hindi", limit=50)).tracks
     last = catalog.recommend(Query(0.3, 0.4, language="Hindi", limit=10, offset=len(hindi) - 3))
     assert len(last.tracks) == 3 and last.notice.startswith("That is all")
+    past = catalog.recommend(Query(0.3, 0.4, language="Hindi", offset=len(hindi) + 5))
+    assert past.tracks == () and past.notice.startswith("No more tracks: all")
 
 
 def test_each_track_says_why_it_fits(catalog):
@@ -174,6 +202,13 @@ def test_artist_index_agrees_with_artist_matches(catalog):
         ("feat", "Beyoncé", False),
         ("singh shreya", "Arijit Singh, Shreya Ghoshal", False),
         ("earth, wind & fire", "Earth, Wind & Fire", True),
+        ("Tyler, The Creator", "Tyler, The Creator, Kali Uchis", True),
+        ("mumford and sons", "Mumford & Sons, Baaba Maal", True),
+        ("the creator", "Tyler, The Creator, Kali Uchis", True),
+        ("creator kali", "Tyler, The Creator, Kali Uchis", False),
+        ("!!!", "!!!", True),
+        ("!!!", "!!!, Nic Offer", True),
+        ("???", "!!!", False),
     ],
 )
 def test_artist_matching(typed, credit, expected):

@@ -132,10 +132,10 @@ def test_catalog_dataset_comes_from_the_hub_then_its_cache(tmp_path):
         at_hub = {"endpoint": server.endpoint, "cache_dir": cache}
         catalog = load_catalog({}, at_hub)
         assert any(r.startswith("GET /datasets/maharshipandya/") for r in server.requests)
-    assert catalog.name == "catalog" and catalog.layouts == ("spotify-tracks", "plain")
+    assert catalog.name == "catalog" and catalog.layouts == ("plain", "spotify-tracks")
     assert "Kataomoi" in catalog._table["title"].tolist() and "Hindi" in catalog.languages
     offline = load_catalog({}, {"endpoint": closed_port_endpoint(), "cache_dir": cache})
-    assert offline.layouts == ("spotify-tracks", "plain")  # the cached copy, found at once
+    assert offline.layouts == ("plain", "spotify-tracks")  # the cached copy, found at once
 
 
 def test_catalog_without_the_hub_or_with_a_bad_file_is_the_bundled_one(tmp_path):
