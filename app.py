@@ -109,13 +109,19 @@ def _answer(image, artist, language, mood, limit, strategy, page, offset, held) 
 
 
 def follow(
-    frame, artist: str, language: str, limit: int, strategy: str, state: LiveState | None
+    frame,
+    artist: str,
+    language: str,
+    mood: str,
+    limit: int,
+    strategy: str,
+    state: LiveState | None,
 ) -> tuple:
     """One live webcam frame: the boxed frame and smoothed scores every time, the status, and
     new tracks only when the steady mood or a filter changes."""
     if frame is None:
         return (gr.skip(),) * 8
-    view = recommender.live(frame, state or LiveState(), artist, language, limit, strategy)
+    view = recommender.live(frame, state or LiveState(), artist, language, limit, strategy, mood)
     fresh = view.refreshed
     return (
         None if state is None else gr.skip(),  # a new stream clears an earlier photo's boxes
@@ -264,7 +270,7 @@ with gr.Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
     )
     camera.stream(
         follow,
-        [camera, artist, language, limit, strategy, live_state],
+        [camera, artist, language, mood, limit, strategy, live_state],
         [annotated, live_view, scores, status, tracks, plot, record, live_state],
         stream_every=LIVE_FRAME_INTERVAL_S,
         time_limit=LIVE_TIME_LIMIT_S,

@@ -57,7 +57,7 @@ def main() -> None:
     state, times, refreshes = None, [], 0
     for i, frame in enumerate(frames):
         started = time.perf_counter()
-        *_, tracks, _, state = app.follow(frame, "", "Any", 10, state)
+        _, _, _, _, tracks, *_, state = app.follow(frame, "", "Any", "Auto", 10, "match", state)
         if i >= WARMUP_FRAMES:
             times.append(time.perf_counter() - started)
             refreshes += isinstance(tracks, list)

@@ -305,11 +305,13 @@ class Recommender:
         language: str = ANY_LANGUAGE,
         limit: int = DEFAULT_LIMIT,
         strategy: str = MATCH,
+        mood_override: str = AUTO,
     ) -> LiveView:
         """Read one webcam frame into the visitor's smoothed state; choose tracks only when the
-        steady mood (or a filter) changes."""
+        steady mood (or a choice) changes. A mood set by hand chooses the tracks instead of the
+        faces, which are still followed and labelled."""
         try:
-            key = check_options(artist, language, AUTO, limit, strategy)
+            key = check_options(artist, language, mood_override, limit, strategy)
         except ValueError as error:
             key, problem = None, str(error)
         rgb, _ = faces.downscale(images.to_rgb(frame), LIVE_FRAME_SIDE)
@@ -319,6 +321,8 @@ class Recommender:
         previous, state = state, live.step(state, faces_read, [r.scores for r in readings])
         shown = state.faces if readings else ()
         status = _live_status(state, len(readings)) if key else problem
+        if key and key.mood != AUTO:
+            status += f"; tracks for the mood set by hand: {key.mood}"
         view = dict(
             frame=draw.inline_img(
                 draw.annotate(rgb, [_as_face(f) for f in shown], [f.scores for f in shown]),
@@ -327,7 +331,12 @@ class Recommender:
             scores=_as_scores(state.group()),
         )
         refreshed = None
-        if key and state.steady and (state.steady != previous.steady or key != state.query_key):
+        if key and key.mood != AUTO:
+            if key != state.query_key:
+                chosen = mood.manual(key.mood, key.strategy)
+                refreshed = self._tracks_for(chosen, key, readings, len(found))
+                state = replace(state, query_key=key)
+        elif key and state.steady and (state.steady != previous.steady or key != state.query_key):
             group = state.group()
             chosen = (
                 mood.target([EmotionScores(tuple(group))], key.strategy)

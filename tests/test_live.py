@@ -85,6 +85,20 @@ def test_live_frames_refresh_tracks_only_when_needed(recommender, astronaut):
     assert {t.language for t in korean.refreshed.tracks} == {"Korean"}
 
 
+def test_a_mood_set_by_hand_chooses_the_live_tracks(recommender, astronaut):
+    frame = webcam_frame(astronaut)  # a happy face
+    sad = recommender.live(frame, live.LiveState(), mood_override="sad", strategy="lift")
+    assert sad.refreshed.mood.manual and sad.refreshed.mood.emotion == "sad"
+    assert all("a gentle lift from your sad mood" in t.why for t in sad.refreshed.tracks)
+    assert sad.status.startswith("Live: 1 face")  # the face is still followed
+    assert sad.status.endswith("tracks for the mood set by hand: sad")
+    assert (
+        recommender.live(frame, sad.state, mood_override="sad", strategy="lift").refreshed is None
+    )
+    back = recommender.live(frame, sad.state)
+    assert back.refreshed is not None and not back.refreshed.mood.manual
+
+
 def test_a_dark_frame_holds_the_mood_and_says_no_face(recommender, astronaut):
     state = recommender.live(webcam_frame(astronaut), live.LiveState()).state
     steady = state.steady
