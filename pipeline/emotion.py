@@ -34,6 +34,8 @@ MIN_BRIGHTNESS = 30  # mean grey level
 MIN_CONTRAST = 12  # standard deviation of grey levels
 MIN_SHARPNESS = 40  # variance of the Laplacian: lower is a blur
 MAX_EYE_TILT_DEGREES = 45  # beyond this the landmarks are more likely wrong than the head tilted
+# Test-time augmentation: average each face's reading with its mirror image's.
+MIRROR_AVERAGE = False
 BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "models" / "emotion_cnn.keras"
 
 
@@ -70,11 +72,14 @@ class EmotionModel:
     here, at load. Should a model not convert, a compiled `tf.function` serves instead.
     """
 
-    def __init__(self, keras_model: keras.Model, source: str) -> None:
+    def __init__(
+        self, keras_model: keras.Model, source: str, mirror_average: bool = MIRROR_AVERAGE
+    ) -> None:
         import tensorflow as tf  # here, not at the top: training imports this module on any backend
 
         check_contract(keras_model)
         self.source = source
+        self.mirror_average = mirror_average
         self._model = keras_model
         self._infer = tf.function(
             lambda faces: keras_model(faces, training=False),
@@ -95,11 +100,15 @@ class EmotionModel:
         if len(faces) == 0:
             return []
         batch = faces.reshape(-1, *INPUT_SHAPE)
+        if self.mirror_average:  # the face and its mirror image, read together and averaged
+            batch = np.concatenate([batch, batch[:, :, ::-1]])
         if self._tflite:
             run = self._interpreter()
             probabilities = np.concatenate([run(face[None]) for face in batch])
         else:
             probabilities = np.asarray(self._infer(batch))
+        if self.mirror_average:
+            probabilities = (probabilities[: len(faces)] + probabilities[len(faces) :]) / 2
         return [EmotionScores(tuple(float(p) for p in row)) for row in probabilities]
 
     def _interpreter(self) -> Callable[[np.ndarray], np.ndarray]:

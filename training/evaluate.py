@@ -130,6 +130,7 @@ def evaluate(model_path: str, data_dir: str, report_dir: str | None = None) -> d
         ),
         "confusion_matrix": matrix.tolist(),
         "latency_ms_per_face_batch1_median": round(latency_ms(model, public_test.faces[:1]), 2),
+        "inference": {"runtime": model.runtime, "mirror_average": model.mirror_average},
     }
     if report_dir:
         folder = Path(report_dir)
