@@ -62,27 +62,23 @@ AUTO = "Auto"  # the override value that means "read it from the faces"
 @dataclass(frozen=True)
 class Mood:
     """The mood to recommend for: the leading emotion, the valence/energy target in 0-1 (after
-    the strategy), and the point the faces read as before it."""
+    the strategy), and the valence the faces read as before it (a lift moves valence only)."""
 
     emotion: str
     valence: float
     energy: float
+    read_valence: float
     manual: bool = False
     strategy: str = MATCH
-    read_valence: float | None = None
-    read_energy: float | None = None
 
     @property
     def lifted(self) -> bool:
-        return self.strategy == LIFT and (self.valence, self.energy) != self.read
+        return self.valence != self.read_valence
 
     @property
     def read(self) -> tuple[float, float]:
         """Where the faces (or the hand-picked emotion) put the mood, before any lift."""
-        return (
-            self.valence if self.read_valence is None else self.read_valence,
-            self.energy if self.read_energy is None else self.read_energy,
-        )
+        return self.read_valence, self.energy
 
 
 def group_mean(readings: Sequence[EmotionScores]) -> np.ndarray:
@@ -124,8 +120,7 @@ def from_probabilities(
         emotion=EMOTIONS[int(np.argmax(probabilities))],
         valence=round(float(aimed), 3),
         energy=round(float(energy), 3),
+        read_valence=round(float(valence), 3),
         manual=manual,
         strategy=strategy,
-        read_valence=round(float(valence), 3),
-        read_energy=round(float(energy), 3),
     )
