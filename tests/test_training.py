@@ -62,7 +62,7 @@ def test_model_meets_the_contract():
     assert built.count_params() < 2_500_000
 
 
-def tiny_run(tmp_path, epochs: int):
+def tiny_run(tmp_path, epochs: int, *extra: str):
     """Arguments for a quick run on random faces: 64 to train on, 32 to validate."""
     write_npz(tmp_path / "train.npz", 64, 1)
     write_npz(tmp_path / "publictest.npz", 32, 2)
@@ -71,6 +71,7 @@ def tiny_run(tmp_path, epochs: int):
             *("--data-dir", str(tmp_path), "--epochs", str(epochs), "--batch-size", "32"),
             *("--run-dir", str(tmp_path / "run"), "--out", str(tmp_path / "model.keras")),
             *("--metrics", str(tmp_path / "metrics.json"), "--verbose", "0"),
+            *extra,
         ]
     )
 
@@ -82,7 +83,7 @@ class Interrupted(Exception):
 def test_interrupted_run_resumes_where_it_stopped(tmp_path, monkeypatch):
     import keras
 
-    args = tiny_run(tmp_path, epochs=2)
+    args = tiny_run(tmp_path, 2, "--no-report")
     log_epoch = keras.callbacks.CSVLogger.on_epoch_end
 
     def log_then_die(self, epoch, logs=None):
@@ -100,9 +101,9 @@ def test_interrupted_run_resumes_where_it_stopped(tmp_path, monkeypatch):
     assert (tmp_path / "model.keras").exists()
 
 
-def test_tiny_training_run_exports(tmp_path):
+def test_tiny_training_run_exports_and_evaluates(tmp_path):
     args = tiny_run(tmp_path, epochs=1)
-    metrics = train.train(args)
+    metrics = train.train(args)  # one command: train, export, then the evaluation report
     assert 0 <= metrics["public_test_accuracy"] <= 1
     assert json.loads((tmp_path / "metrics.json").read_text())["epochs"] == 1
     loaded = emotion.load(tmp_path / "model.keras")  # the exported file loads under the app's path
@@ -110,12 +111,13 @@ def test_tiny_training_run_exports(tmp_path):
     assert (tmp_path / "run" / "history.csv").read_text().count("\n") == 2  # header + 1 epoch
     assert train.best_so_far(tmp_path / "run" / "history.csv") is not None
 
-    report = evaluate.evaluate(str(tmp_path / "model.keras"), str(tmp_path), tmp_path / "report")
+    report = json.loads((tmp_path / "evaluation.json").read_text())  # written beside the model
     assert report["public_test_faces"] == 32
     assert sum(map(sum, report["confusion_matrix"])) == 32
     assert 0 <= report["expected_calibration_error"] <= 1
-    assert json.loads((tmp_path / "report" / "evaluation.json").read_text()) == report
-    assert (tmp_path / "report" / "confusion_matrix.png").read_bytes()[:4] == b"\x89PNG"
+    again = evaluate.evaluate(str(tmp_path / "model.keras"), str(tmp_path))
+    assert again["confusion_matrix"] == report["confusion_matrix"]  # of the exported model
+    assert (tmp_path / "confusion_matrix.png").read_bytes()[:4] == b"\x89PNG"
     exported = json.loads((tmp_path / "metrics.json").read_text())
     assert report["public_test_accuracy"] == pytest.approx(exported["public_test_accuracy"])
     assert set(report["recall_per_class"]) == set(emotion.EMOTIONS)
@@ -137,3 +139,15 @@ def test_report_arithmetic():
     # Always 100 % sure and right half the time: off by 0.5.
     sure = np.tile([[1.0, 0, 0, 0, 0, 0, 0]], (4, 1))
     assert evaluate.expected_calibration_error(sure, np.array([0, 0, 1, 1])) == 0.5
+
+
+def test_weight_averaging_is_what_gets_validated_and_exported(tmp_path):
+    args = tiny_run(tmp_path, 2, "--ema", "0.9", "--peak-lr", "1e-3", "--no-report")
+    metrics = train.train(args)
+    assert metrics["ema_momentum"] == 0.9
+    assert "--ema 0.9 --peak-lr" not in metrics["command"]
+    assert "--peak-lr 0.001 --ema 0.9" in metrics["command"]
+    # The exported model scores what the checkpoint's validation said: the averaged weights.
+    assert metrics["public_test_accuracy"] == pytest.approx(
+        train.best_so_far(tmp_path / "run" / "history.csv"), abs=1e-4
+    )

@@ -1,6 +1,9 @@
-"""Train the emotion CNN on FER-2013 Training, select on PublicTest, export to models/.
+"""Train the emotion CNN on FER-2013 Training, select on PublicTest, export and evaluate it.
 
     python -m training.train --epochs 30
+
+Writes the best epoch's model to `models/emotion_cnn.keras`, its training figures to
+`models/metrics.json`, and the evaluation report (`training.evaluate`) beside the model.
 
 Runs under any Keras 3 backend (TensorFlow here; `KERAS_BACKEND=torch` or `jax` on a GPU).
 Each epoch is checkpointed under `--run-dir`; running the same command again resumes there.
@@ -18,6 +21,7 @@ import keras
 import numpy as np
 
 from pipeline.emotion import BUNDLED_MODEL, EMOTIONS
+from training import evaluate
 from training import model as emotion_cnn
 from training.data import DEFAULT_DATA_DIR, Split, load_split
 
@@ -56,15 +60,32 @@ def best_so_far(history: Path) -> float | None:
     return max(scores, default=None)
 
 
-def compile_model(model: keras.Model, steps_per_epoch: int, epochs: int) -> None:
+def compile_model(
+    model: keras.Model,
+    steps_per_epoch: int,
+    epochs: int,
+    peak_learning_rate: float = PEAK_LEARNING_RATE,
+    ema_momentum: float = 0.0,
+) -> None:
+    """AdamW on a one-epoch warm-up and a cosine decay to zero at the last epoch.
+
+    With `ema_momentum` the optimizer also keeps a moving average of the weights (Polyak
+    averaging), which `SwapEMAWeights` puts in place for validation and checkpoints.
+    """
     schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=PEAK_LEARNING_RATE / 10,
+        initial_learning_rate=peak_learning_rate / 10,
         decay_steps=steps_per_epoch * max(epochs - WARMUP_EPOCHS, 1),
-        warmup_target=PEAK_LEARNING_RATE,
+        warmup_target=peak_learning_rate,
         warmup_steps=steps_per_epoch * WARMUP_EPOCHS,
     )
+    optimizer = keras.optimizers.AdamW(
+        schedule,
+        weight_decay=emotion_cnn.WEIGHT_DECAY,
+        use_ema=ema_momentum > 0,
+        ema_momentum=ema_momentum or 0.99,
+    )
     model.compile(
-        optimizer=keras.optimizers.AdamW(schedule, weight_decay=emotion_cnn.WEIGHT_DECAY),
+        optimizer=optimizer,
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING),
         metrics=["accuracy"],
     )
@@ -84,7 +105,7 @@ def train(args: argparse.Namespace) -> dict:
         model.set_weights(keras.saving.load_model(args.init_from, compile=False).get_weights())
         print(f"weights from {args.init_from}")
     steps_per_epoch = int(np.ceil(len(training) / args.batch_size))
-    compile_model(model, steps_per_epoch, args.epochs)
+    compile_model(model, steps_per_epoch, args.epochs, args.peak_lr, args.ema)
     backend = keras.backend.backend()
     print(f"{model.count_params():,} parameters, {args.epochs} epochs, backend {backend}")
 
@@ -98,6 +119,8 @@ def train(args: argparse.Namespace) -> dict:
         shuffle=True,
         verbose=args.verbose,
         callbacks=[
+            # First, so that the checkpoints below see the averaged weights.
+            *([keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if args.ema else []),
             keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
             keras.callbacks.ModelCheckpoint(
                 str(best_path),
@@ -126,13 +149,23 @@ def train(args: argparse.Namespace) -> dict:
         "seed": args.seed,
         "backend": keras.backend.backend(),
         "train_minutes_this_run": round(minutes, 1),
+        "peak_learning_rate": args.peak_lr,
+        "ema_momentum": args.ema,
         "command": " ".join(
             ["python -m training.train", f"--epochs {args.epochs}", f"--seed {args.seed}"]
+            + ([f"--peak-lr {args.peak_lr}"] if args.peak_lr != PEAK_LEARNING_RATE else [])
+            + ([f"--ema {args.ema}"] if args.ema else [])
             + ([f"--init-from {args.init_from}"] if args.init_from else [])
         ),
     }
     Path(args.metrics).write_text(json.dumps(metrics, indent=2) + "\n")
     print(json.dumps(metrics, indent=2))
+    if args.report:
+        report = evaluate.evaluate(str(out), str(args.data_dir), str(out.parent))
+        print(
+            f"as the app reads faces: {report['public_test_accuracy']:.2%} on PublicTest, "
+            f"{report['latency_ms_per_face_batch1_median']} ms a face; report in {out.parent}"
+        )
     return metrics
 
 
@@ -142,10 +175,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--init-from", default=None, help="a .keras model to start from")
     parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--peak-lr", type=float, default=PEAK_LEARNING_RATE, help="after warm-up")
+    parser.add_argument(
+        "--ema", type=float, default=0.0, help="weight-averaging momentum, e.g. 0.998; 0 is off"
+    )
     parser.add_argument("--seed", type=int, default=2013)
     parser.add_argument("--run-dir", default="training/runs/default", help="checkpoints; resumes")
     parser.add_argument("--out", default=BUNDLED_MODEL, help="where the best model is exported")
     parser.add_argument("--metrics", default=METRICS_FILE, help="where the figures are written")
+    parser.add_argument(
+        "--no-report", dest="report", action="store_false", help="skip training.evaluate"
+    )
     parser.add_argument("--verbose", type=int, default=2, help="Keras verbosity: 1 bar, 2 line")
     return parser.parse_args(argv)
 
