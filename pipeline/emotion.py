@@ -74,7 +74,7 @@ class EmotionModel:
     here, at load. Should a model not convert, a compiled `tf.function` serves instead.
 
     With `mirror_average`, each face and its mirror image go through in one call of two, and
-    the two readings are averaged: about 1 point more PublicTest accuracy for ~1.5 ms a face.
+    the two readings are averaged (what that buys and costs: beside `MIRROR_AVERAGE`).
     """
 
     def __init__(
