@@ -390,7 +390,8 @@ class Recommender:
         """Classify every face of one photo in a single batched model call; with
         `readable_only`, faces too dark or blurred to read are left out."""
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-        crops = [emotion.crop(grey, face) for face in found]
+        framing = emotion.framing_for(self.detector.name)
+        crops = [emotion.crop(grey, face, framing) for face in found]
         if readable_only:
             kept = [(f, c) for f, c in zip(found, crops, strict=True) if emotion.readable(c)]
             found, crops = [f for f, _ in kept], [c for _, c in kept]

@@ -122,6 +122,27 @@ def test_crop_centres_the_face_small_and_large():
         assert abs(cx - 23.5) < 1.5 and abs(cy - 23.5) < 1.5, (side, box, cx, cy)
 
 
+def test_framing_scales_and_shifts_the_crop():
+    # The crop shows the frame a detector's framing describes: twice the box shows the dot at
+    # half the size, and a frame centred a quarter box lower shows the dot 12 px higher.
+    grey = _dot_photo(400, (200, 200), 40)
+    box = Face((120, 120, 160, 160), 1.0)
+    plain = emotion.crop(grey, box)
+    wide = emotion.crop(grey, box, emotion.Framing(scale=2.0, shift_x=0.0, shift_y=0.0))
+    assert (wide > 128).sum() == pytest.approx((plain > 128).sum() / 4, rel=0.15)
+    lower = emotion.crop(grey, box, emotion.Framing(scale=1.0, shift_x=0.0, shift_y=0.25))
+    cx, cy = _centre_of_mass(lower)
+    assert abs(cx - 23.5) < 1 and abs(cy - (23.5 - 12)) < 1
+
+
+def test_every_detector_has_a_measured_framing():
+    from pipeline import faces
+
+    for detector in (faces.YuNetDetector, faces.HaarDetector):
+        assert emotion.framing_for(detector.name) is emotion.FRAMINGS[detector.name]
+    assert emotion.framing_for("some other detector") == emotion.DEFAULT_FRAMING
+
+
 def test_implausible_eye_tilt_is_ignored():
     upside_down = Face((0, 0, 10, 10), 1.0, landmarks=((8, 5), (2, 5), (5, 6), (3, 8), (7, 8)))
     assert emotion._eye_angle(upside_down) == 0.0
@@ -160,3 +181,25 @@ def test_crop_levels_tilted_eyes():
     flat = emotion.crop(canvas[..., 0], Face((50, 50, 100, 100), 1.0))
     assert np.abs(level.astype(int) - flat.astype(int)).mean() < 12
     assert emotion._eye_angle(face) == pytest.approx(20, abs=0.01)
+
+
+def test_a_net_that_convolves_its_input_directly_converts_with_its_weights():
+    # The TFLite converter, handed the Keras model as well, kept such a net's weights as
+    # variables the interpreter never filled: every answer was NaN.
+    import keras
+
+    net = keras.Sequential(
+        [
+            keras.Input((48, 48, 1)),
+            keras.layers.Conv2D(4, 3),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(7, activation="softmax"),
+        ]
+    )
+    faces = np.random.default_rng(3).integers(0, 255, (2, 48, 48)).astype(np.float32)
+    model = emotion.EmotionModel(net, "test", mirror_average=False)
+    assert model.runtime == "TFLite"
+    expected = keras.ops.convert_to_numpy(net(faces[..., None]))
+    np.testing.assert_allclose(
+        [s.probabilities for s in model.classify(faces)], expected, atol=1e-5
+    )

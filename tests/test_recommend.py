@@ -191,3 +191,18 @@ def test_reading_order_is_rows_then_columns():
     low_left, low_right = Face((12, 120, 50, 50), 1), Face((205, 110, 50, 50), 1)
     ordered = recommend.reading_order([low_right, top_right, low_left, top_left])
     assert ordered == [top_left, top_right, low_left, low_right]
+
+
+def test_faces_are_cropped_with_the_detectors_framing(recommender, astronaut, monkeypatch):
+    from pipeline import emotion
+
+    framings = []
+    real_crop = emotion.crop
+
+    def recording_crop(grey, face, framing=emotion.DEFAULT_FRAMING):
+        framings.append(framing)
+        return real_crop(grey, face, framing)
+
+    monkeypatch.setattr(emotion, "crop", recording_crop)
+    recommender.recommend(encode(astronaut))
+    assert framings == [emotion.FRAMINGS["Haar cascade"]]

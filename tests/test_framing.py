@@ -1,0 +1,48 @@
+import cv2
+import numpy as np
+import pytest
+
+from pipeline import emotion, faces
+from tests.conftest import YUNET_ONNX, needs_shared
+from training import framing
+
+
+def test_a_box_that_is_the_frame_gives_the_identity_framing():
+    middle = framing.CANVAS_SIDE / 2
+    side = framing.FACE_SIDE
+    exact = faces.Face((int(middle - side / 2), int(middle - side / 2), side, side), 1.0)
+    assert framing.frame_in_box_terms(exact) == (1.0, 0.0, 0.0)
+    # A box half the frame's size, drawn low: the frame is twice it and centred above it.
+    low = faces.Face((int(middle - side / 4), int(middle), side // 2, side // 2), 1.0)
+    scale, shift_x, shift_y = framing.frame_in_box_terms(low)
+    assert (scale, shift_x, shift_y) == (2.0, 0.0, -0.5)
+
+
+def test_only_a_detection_inside_the_pasted_face_counts():
+    middle = int(framing.CANVAS_SIDE / 2)
+    inside = faces.Face((middle - 40, middle - 40, 80, 80), 1.0)
+    corner = faces.Face((0, 0, 60, 60), 1.0)
+    assert framing.central_face([corner, inside]) is inside
+    assert framing.central_face([corner]) is None
+    canvas = framing.in_canvas(np.full((48, 48), 90, np.uint8))
+    assert canvas.shape == (framing.CANVAS_SIDE, framing.CANVAS_SIDE, 3)
+
+
+@needs_shared(YUNET_ONNX)
+def test_real_faces_are_cropped_the_way_fer2013_frames_its_faces(astronaut, group_photo):
+    # Seen by YuNet, the app's crop of a real photo puts eyes, nose and mouth where they sit
+    # on FER-2013's faces: within the 3.2 px that half of FER-2013's own faces stray.
+    yunet = faces.YuNetDetector(YUNET_ONNX)
+    framed = emotion.framing_for(yunet.name)
+    for photo in (astronaut, group_photo):
+        grey = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
+        for face in yunet.detect(photo):
+            offset = framing.landmark_offset(yunet, emotion.crop(grey, face, framed))
+            assert offset is not None and offset < 3.2, (face.box, offset)
+
+
+@pytest.mark.parametrize("name", ["YuNet", "Haar cascade"])
+def test_the_app_uses_the_framing_measured_for_each_detector(name):
+    measured = emotion.FRAMINGS[name]
+    assert 0.9 < measured.scale < 1.1  # the frame is about the box: FER-2013 crops tightly
+    assert abs(measured.shift_x) < 0.05 and abs(measured.shift_y) < 0.05

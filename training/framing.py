@@ -1,0 +1,176 @@
+"""How each face detector frames a FER-2013 face, so the app's crop can frame faces the same way.
+
+    python -m training.framing [--faces 3000] [--yunet ../shared/data/models/face_...onnx]
+
+FER-2013 faces are tight, frontal, brow to chin. To learn where that frame sits relative to
+what a detector reports, each Training face is enlarged, set in the middle of a larger plain
+canvas, and handed to the detector. The frame is known exactly there, so every detection gives
+the frame in the detector's terms: its side over the box's side, and its centre's offset from
+the box's centre in box sides. The medians are the box framing the app uses for that detector.
+For YuNet it also gives the five landmarks' median places on the 48x48 frame: the template the
+app aligns landmarks to.
+
+Then, on PublicTest set in canvases the same way, it compares the model's accuracy through
+detector + crop with its accuracy on the original 48x48 faces: the crop is right when the two
+agree. Labels are used only for that comparison, never for the fit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from pipeline import emotion, faces
+from pipeline.emotion import INPUT_SIDE
+from training import evaluate
+from training.data import DEFAULT_DATA_DIR, load_split
+
+FACE_SIDE = 160  # px: the enlarged face, a typical size in a photo
+CANVAS_SIDE = 400  # px: room around it for the detector
+DEFAULT_YUNET = DEFAULT_DATA_DIR.parent / "models" / "face_detection_yunet_2026may.onnx"
+# Where YuNet puts its five landmarks on FER-2013's 48x48 frame (right eye, left eye, nose tip,
+# mouth corners): medians over 3,000 Training faces, from `fit` (the run in the model card).
+FER_LANDMARKS = ((14.57, 18.37), (33.12, 18.35), (23.63, 27.96), (16.28, 35.76), (32.03, 35.59))
+
+
+def in_canvas(face: np.ndarray) -> np.ndarray:
+    """A 48x48 grey face enlarged to FACE_SIDE in the middle of a plain RGB canvas."""
+    big = cv2.resize(face, (FACE_SIDE, FACE_SIDE), interpolation=cv2.INTER_CUBIC)
+    margin = (CANVAS_SIDE - FACE_SIDE) // 2
+    canvas = cv2.copyMakeBorder(
+        big, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=int(face.mean())
+    )
+    return cv2.cvtColor(canvas, cv2.COLOR_GRAY2RGB)
+
+
+def central_face(found: list[faces.Face]) -> faces.Face | None:
+    """The detection whose centre lies inside the pasted frame, nearest its middle."""
+    middle = CANVAS_SIDE / 2
+    inside = [
+        f
+        for f in found
+        if max(abs(f.box[0] + f.box[2] / 2 - middle), abs(f.box[1] + f.box[3] / 2 - middle))
+        < FACE_SIDE / 2
+    ]
+    return min(
+        inside,
+        key=lambda f: abs(f.box[0] + f.box[2] / 2 - middle) + abs(f.box[1] + f.box[3] / 2 - middle),
+        default=None,
+    )
+
+
+def frame_in_box_terms(face: faces.Face) -> tuple[float, float, float]:
+    """(frame side / box side, frame centre - box centre in box sides, x then y)."""
+    x, y, w, h = face.box
+    side = max(w, h)
+    middle = CANVAS_SIDE / 2
+    return (
+        FACE_SIDE / side,
+        (middle - (x + w / 2)) / side,
+        (middle - (y + h / 2)) / side,
+    )
+
+
+def landmarks_on_frame(face: faces.Face) -> np.ndarray:
+    """The face's landmarks in the 48x48 frame's pixels."""
+    origin = (CANVAS_SIDE - FACE_SIDE) / 2
+    return (np.array(face.landmarks) - origin) * INPUT_SIDE / FACE_SIDE
+
+
+def landmark_offset(detector: faces.YuNetDetector, crop: np.ndarray) -> float | None:
+    """How far (48x48 pixels, mean over the five points) YuNet's landmarks on a crop lie from
+    where it puts them on FER-2013 faces; None when it finds no face in the crop. A crop of
+    a real photo framed like FER-2013 scores about as low as FER-2013's own faces."""
+    found = central_face(detector.detect(in_canvas(crop)))
+    if found is None:
+        return None
+    distances = np.linalg.norm(landmarks_on_frame(found) - np.array(FER_LANDMARKS), axis=1)
+    return float(distances.mean())
+
+
+def fit(detector: faces.Detector, grey_faces: np.ndarray) -> dict:
+    """The median framing (and landmark template, when the detector gives landmarks)."""
+    framings, templates, misses = [], [], 0
+    for face in grey_faces:
+        found = central_face(detector.detect(in_canvas(face)))
+        if found is None:
+            misses += 1
+            continue
+        framings.append(frame_in_box_terms(found))
+        if found.landmarks:
+            templates.append(landmarks_on_frame(found))
+    scale, shift_x, shift_y = (statistics.median(column) for column in zip(*framings, strict=True))
+    result = {
+        "detector": detector.name,
+        "faces": len(grey_faces),
+        "found": len(framings),
+        "scale": round(scale, 3),
+        "shift_x": round(shift_x, 3),
+        "shift_y": round(shift_y, 3),
+    }
+    if templates:
+        result["template"] = np.round(np.median(templates, axis=0), 2).tolist()
+    return result
+
+
+def accuracy_through_crop(
+    detector: faces.Detector,
+    model: emotion.EmotionModel,
+    grey_faces: np.ndarray,
+    labels: np.ndarray,
+) -> dict:
+    """Accuracy on the original faces, and through detector + the app's crop on those found."""
+    crops, kept = [], []
+    for index, face in enumerate(grey_faces):
+        canvas = in_canvas(face)
+        found = central_face(detector.detect(canvas))
+        if found is not None:
+            grey = cv2.cvtColor(canvas, cv2.COLOR_RGB2GRAY)
+            crops.append(emotion.crop(grey, found, emotion.framing_for(detector.name)))
+            kept.append(index)
+    kept = np.array(kept)
+
+    def accuracy(batch: np.ndarray, truth: np.ndarray) -> float:
+        scores = evaluate.probabilities(model, batch)
+        return round(float((scores.argmax(axis=1) == truth).mean()), 4)
+
+    return {
+        "detector": detector.name,
+        "found": len(kept),
+        "accuracy_original_faces": accuracy(grey_faces[kept], labels[kept]),
+        "accuracy_through_crop": accuracy(np.stack(crops), labels[kept]),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--faces", type=int, default=3000, help="Training faces to fit on")
+    parser.add_argument("--yunet", default=DEFAULT_YUNET)
+    parser.add_argument("--model", default=emotion.BUNDLED_MODEL)
+    parser.add_argument("--fit-only", action="store_true", help="skip the PublicTest comparison")
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args()
+
+    training = load_split("Training")
+    pick = np.random.default_rng(0).choice(len(training), args.faces, replace=False)
+    detectors = [faces.YuNetDetector(args.yunet), faces.HaarDetector()]
+    results = {"fit": [fit(d, training.faces[pick]) for d in detectors]}
+    print(json.dumps(results["fit"], indent=1))
+    if not args.fit_only:
+        public = load_split("PublicTest")
+        model = emotion.load(args.model)
+        results["public_test"] = [
+            accuracy_through_crop(d, model, public.faces, public.labels) for d in detectors
+        ]
+        print(json.dumps(results["public_test"], indent=1))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
