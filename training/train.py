@@ -1,12 +1,19 @@
 """Train the emotion CNN on FER-2013 Training, select on PublicTest, export and evaluate it.
 
-    python -m training.train --epochs 30
+    python -m training.train --architecture vgg-d --policy mixed_bfloat16 --erasing 0.5 \\
+        --ema 0.998 --epochs 64 --run-dir training/runs/v4
 
-Writes the best epoch's model to `models/emotion_cnn.keras`, its training figures to
-`models/metrics.json`, and the evaluation report (`training.evaluate`) beside the model.
+A run spans sessions. Each epoch is checkpointed under `--run-dir`, and the same command again
+resumes there exactly (weights, optimizer state, epoch, schedule position; the jitter of each
+batch depends only on seed, epoch and batch). Without that folder, a committed model made by
+the same recipe is taken up at the epoch it came from, the schedule going on from there.
+
+At the end the best epoch is exported beside the run, and it replaces the committed model
+(`--out`, its `metrics.json` and the `training.evaluate` report) only if it reads PublicTest at
+least `--min-gain` better, so history gains a model file only for real progress.
+`--export-only` does that last step for a run stopped midway.
 
 Runs under any Keras 3 backend (TensorFlow here; `KERAS_BACKEND=torch` or `jax` on a GPU).
-Each epoch is checkpointed under `--run-dir`; running the same command again resumes there.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -23,12 +31,15 @@ import numpy as np
 from pipeline.emotion import BUNDLED_MODEL, EMOTIONS
 from training import evaluate
 from training import model as emotion_cnn
+from training.augment import FollowEpoch, JitteredFaces
 from training.data import DEFAULT_DATA_DIR, Split, load_split
 
 PEAK_LEARNING_RATE = 2e-3
 WARMUP_EPOCHS = 1
 LABEL_SMOOTHING = 0.1
+MIN_GAIN = 0.005  # PublicTest accuracy a new model must add before it replaces the committed one
 METRICS_FILE = BUNDLED_MODEL.parent / "metrics.json"
+REPORT_FILES = ("evaluation.json", "confusion_matrix.png")
 
 
 def one_hot(labels: np.ndarray) -> np.ndarray:
@@ -51,13 +62,24 @@ def accuracy(model: keras.Model, split: Split, batch_size: int = 512) -> float:
     return float((predicted == split.labels).mean())
 
 
+def history_rows(history: Path) -> list[dict]:
+    """The epochs logged so far by this run's `CSVLogger`."""
+    if not history.exists() or history.stat().st_size == 0:
+        return []
+    with open(history) as rows:
+        return list(csv.DictReader(rows))
+
+
 def best_so_far(history: Path) -> float | None:
     """The best validation accuracy logged by earlier epochs of this run, if any."""
-    if not history.exists() or history.stat().st_size == 0:
-        return None
-    with open(history) as rows:
-        scores = [float(row["val_accuracy"]) for row in csv.DictReader(rows)]
-    return max(scores, default=None)
+    return max((float(row["val_accuracy"]) for row in history_rows(history)), default=None)
+
+
+def best_epoch(history: Path) -> int:
+    """How many epochs the run had done when it logged its best validation accuracy."""
+    rows = history_rows(history)
+    best = max(rows, key=lambda row: float(row["val_accuracy"]))
+    return int(best["epoch"]) + 1
 
 
 def compile_model(
@@ -91,39 +113,104 @@ def compile_model(
     )
 
 
-def train(args: argparse.Namespace) -> dict:
-    keras.utils.set_random_seed(args.seed)
-    training, public_test = (load_split(u, args.data_dir) for u in ("Training", "PublicTest"))
-    print(f"Training {len(training)} faces, PublicTest {len(public_test)} faces")
+def recipe(args: argparse.Namespace) -> str:
+    """The command that reruns this run's recipe (without where it started from)."""
+    return " ".join(
+        ["python -m training.train", f"--epochs {args.epochs}", f"--seed {args.seed}"]
+        + [f"--architecture {args.architecture}", f"--policy {args.policy}"]
+        + ([f"--erasing {args.erasing}"] if args.erasing else [])
+        + ([f"--peak-lr {args.peak_lr}"] if args.peak_lr != PEAK_LEARNING_RATE else [])
+        + ([f"--ema {args.ema}"] if args.ema else [])
+    )
 
+
+def committed_metrics(args: argparse.Namespace) -> dict:
+    path = Path(args.metrics)
+    return json.loads(path.read_text()) if path.exists() and Path(args.out).exists() else {}
+
+
+def epoch_to_take_up(args: argparse.Namespace) -> int:
+    """The epoch a fresh run folder starts at: where the committed model of the same recipe
+    came from, else 0."""
+    committed = committed_metrics(args)
+    if args.init_from or committed.get("recipe") != recipe(args):
+        return 0
+    return min(int(committed.get("best_epoch", 0)), args.epochs)
+
+
+def as_float32(trained: keras.Model, args: argparse.Namespace) -> keras.Model:
+    """The trained network rebuilt under float32, so the file computes in float32 wherever it
+    is loaded (a mixed-precision model would run its layers in bfloat16)."""
+    keras.config.set_dtype_policy("float32")
+    if args.policy == "float32":
+        return trained
+    model = emotion_cnn.build(args.architecture)
+    model.set_weights(trained.get_weights())
+    return model
+
+
+class TrainingClock(keras.callbacks.Callback):
+    """Adds each epoch's minutes to `minutes.txt` in the run folder, across resumed sessions."""
+
+    def __init__(self, run_dir: Path) -> None:
+        super().__init__()
+        self.path = run_dir / "minutes.txt"
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        minutes = run_minutes(self.path.parent) + (time.perf_counter() - self.started) / 60
+        self.path.write_text(f"{minutes:.2f}\n")
+
+
+def run_minutes(run_dir: Path) -> float:
+    """Training minutes the run has logged so far, over all its sessions."""
+    path = run_dir / "minutes.txt"
+    return float(path.read_text()) if path.exists() else 0.0
+
+
+def fit(args: argparse.Namespace, training: Split, public_test: Split) -> None:
+    """Train (or resume) the run in `args.run_dir`."""
     run_dir = Path(args.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    best_path = run_dir / "best.keras"
-    model = emotion_cnn.build()
-    if args.init_from:
-        # Continue from an earlier model's weights (same architecture), e.g. to train longer.
-        model.set_weights(keras.saving.load_model(args.init_from, compile=False).get_weights())
-        print(f"weights from {args.init_from}")
+    keras.config.set_dtype_policy(args.policy)
+    model = emotion_cnn.build(args.architecture)
     steps_per_epoch = int(np.ceil(len(training) / args.batch_size))
     compile_model(model, steps_per_epoch, args.epochs, args.peak_lr, args.ema)
+    start_epoch = 0
+    if (run_dir / "backup").exists():
+        print(f"resuming the run in {run_dir}")  # BackupAndRestore restores everything
+    elif args.init_from:
+        # Start from an earlier model's weights (same architecture), on a fresh schedule.
+        model.set_weights(keras.saving.load_model(args.init_from, compile=False).get_weights())
+        print(f"weights from {args.init_from}")
+    elif start_epoch := epoch_to_take_up(args):
+        # The run folder is gone (a new machine): take up the committed model of this recipe
+        # where it came from. Optimizer moments start afresh; the schedule goes on.
+        model.set_weights(keras.saving.load_model(args.out, compile=False).get_weights())
+        model.optimizer.build(model.trainable_variables)
+        model.optimizer.iterations.assign(start_epoch * steps_per_epoch)
+        print(f"taking up {args.out} at epoch {start_epoch} of {args.epochs}")
     backend = keras.backend.backend()
     print(f"{model.count_params():,} parameters, {args.epochs} epochs, backend {backend}")
 
-    started = time.perf_counter()
+    batches = JitteredFaces(
+        training.faces, one_hot(training.labels), args.batch_size, args.seed, args.erasing
+    )
     model.fit(
-        as_inputs(training),
-        one_hot(training.labels),
+        batches,
         validation_data=(as_inputs(public_test), one_hot(public_test.labels)),
-        batch_size=args.batch_size,
         epochs=args.epochs,
-        shuffle=True,
+        initial_epoch=start_epoch,
         verbose=args.verbose,
         callbacks=[
-            # First, so that the checkpoints below see the averaged weights.
+            FollowEpoch(batches),
+            # Before the checkpoints, so that they see the averaged weights.
             *([keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if args.ema else []),
             keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
             keras.callbacks.ModelCheckpoint(
-                str(best_path),
+                str(run_dir / "best.keras"),
                 monitor="val_accuracy",
                 mode="max",
                 save_best_only=True,
@@ -131,42 +218,87 @@ def train(args: argparse.Namespace) -> dict:
                 initial_value_threshold=best_so_far(run_dir / "history.csv"),
             ),
             keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+            TrainingClock(run_dir),
         ],
     )
-    minutes = (time.perf_counter() - started) / 60
 
-    best = keras.saving.load_model(best_path, compile=False)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    best.save(out)
-    metrics = {
+
+def export(args: argparse.Namespace, training: Split, public_test: Split) -> dict:
+    """Export the run's best epoch beside it; promote it to `--out` if it is better enough."""
+    run_dir = Path(args.run_dir)
+    best = as_float32(keras.saving.load_model(run_dir / "best.keras", compile=False), args)
+    exported = run_dir / "export" / Path(args.out).name
+    exported.parent.mkdir(parents=True, exist_ok=True)
+    best.save(exported)
+    committed = committed_metrics(args)
+    epochs_done = int(history_rows(run_dir / "history.csv")[-1]["epoch"]) + 1
+    this_run = {
+        "command": recipe(args) + (f" --init-from {args.init_from}" if args.init_from else ""),
+        "epochs_done": epochs_done,
+        "best_epoch": best_epoch(run_dir / "history.csv"),
+        "minutes": round(run_minutes(run_dir), 1),
         "public_test_accuracy": round(accuracy(best, public_test), 4),
+    }
+    metrics = {
+        "public_test_accuracy": this_run["public_test_accuracy"],
         "training_accuracy": round(accuracy(best, training), 4),
         "parameters": best.count_params(),
-        "file_bytes": out.stat().st_size,
+        "file_bytes": exported.stat().st_size,
+        "architecture": args.architecture,
+        "policy": args.policy,
+        "erasing": args.erasing,
         "epochs": args.epochs,
+        "best_epoch": this_run["best_epoch"],
         "batch_size": args.batch_size,
         "seed": args.seed,
         "backend": keras.backend.backend(),
-        "train_minutes_this_run": round(minutes, 1),
         "peak_learning_rate": args.peak_lr,
         "ema_momentum": args.ema,
-        "command": " ".join(
-            ["python -m training.train", f"--epochs {args.epochs}", f"--seed {args.seed}"]
-            + ([f"--peak-lr {args.peak_lr}"] if args.peak_lr != PEAK_LEARNING_RATE else [])
-            + ([f"--ema {args.ema}"] if args.ema else [])
-            + ([f"--init-from {args.init_from}"] if args.init_from else [])
-        ),
+        "recipe": recipe(args),
+        "runs": [run for run in committed.get("runs", []) if run["command"] != this_run["command"]]
+        + [this_run],
     }
-    Path(args.metrics).write_text(json.dumps(metrics, indent=2) + "\n")
-    print(json.dumps(metrics, indent=2))
+    (exported.parent / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     if args.report:
-        report = evaluate.evaluate(str(out), str(args.data_dir), str(out.parent))
+        report = evaluate.evaluate(str(exported), str(args.data_dir), str(exported.parent))
         print(
             f"as the app reads faces: {report['public_test_accuracy']:.2%} on PublicTest, "
-            f"{report['latency_ms_per_face_batch1_median']} ms a face; report in {out.parent}"
+            f"{report['latency_ms_per_face_batch1_median']} ms a face"
         )
+    before = committed.get("public_test_accuracy")
+    if before is not None and metrics["public_test_accuracy"] < before + args.min_gain:
+        print(
+            f"kept in {exported.parent}: {metrics['public_test_accuracy']:.2%} does not beat "
+            f"the committed {before:.2%} by {args.min_gain:.1%}"
+        )
+        return metrics
+    promote(exported, Path(args.out), Path(args.metrics))
+    print(json.dumps({k: v for k, v in metrics.items() if k != "runs"}, indent=2))
     return metrics
+
+
+def promote(exported: Path, out: Path, metrics_file: Path) -> None:
+    """Copy an exported model, its metrics and its report over the committed ones."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(exported, out)
+    shutil.copyfile(exported.parent / "metrics.json", metrics_file)
+    for name in REPORT_FILES:
+        if (exported.parent / name).exists():
+            shutil.copyfile(exported.parent / name, out.parent / name)
+    print(f"{out} replaced by the run's best epoch")
+
+
+def train(args: argparse.Namespace) -> dict:
+    keras.utils.set_random_seed(args.seed)
+    training, public_test = (load_split(u, args.data_dir) for u in ("Training", "PublicTest"))
+    print(f"Training {len(training)} faces, PublicTest {len(public_test)} faces")
+    fresh = not (Path(args.run_dir) / "history.csv").exists()
+    if fresh and not args.export_only and epoch_to_take_up(args) >= args.epochs:
+        print(f"{args.out} already finished this recipe's {args.epochs} epochs; nothing to do")
+        return committed_metrics(args)
+    if not args.export_only:
+        fit(args, training, public_test)
+    return export(args, training, public_test)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -179,10 +311,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--ema", type=float, default=0.0, help="weight-averaging momentum, e.g. 0.998; 0 is off"
     )
+    parser.add_argument(
+        "--architecture",
+        default=emotion_cnn.DEFAULT_ARCHITECTURE,
+        choices=emotion_cnn.ARCHITECTURES,
+        help="a row of training.model.ARCHITECTURES",
+    )
+    parser.add_argument(
+        "--policy", default="float32", help="Keras dtype policy; mixed_bfloat16 for bf16 units"
+    )
+    parser.add_argument("--erasing", type=float, default=0.0, help="share of faces erased in part")
     parser.add_argument("--seed", type=int, default=2013)
     parser.add_argument("--run-dir", default="training/runs/default", help="checkpoints; resumes")
-    parser.add_argument("--out", default=BUNDLED_MODEL, help="where the best model is exported")
-    parser.add_argument("--metrics", default=METRICS_FILE, help="where the figures are written")
+    parser.add_argument("--out", default=BUNDLED_MODEL, help="the committed model it may replace")
+    parser.add_argument("--metrics", default=METRICS_FILE, help="the committed model's figures")
+    parser.add_argument("--min-gain", type=float, default=MIN_GAIN, help="to replace --out")
+    parser.add_argument("--export-only", action="store_true", help="export a stopped run's best")
     parser.add_argument(
         "--no-report", dest="report", action="store_false", help="skip training.evaluate"
     )

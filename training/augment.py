@@ -1,0 +1,93 @@
+"""Training batches of FER-2013 faces with fresh jitter every epoch, the same on every backend.
+
+Each face is moved by one affine warp (mirror, rotation, zoom and shift together), so it is
+resampled once. Keras's separate `RandomTranslation`, `RandomRotation` and `RandomZoom` layers
+resample three times in a row, which visibly blurs a 48x48 face: the net then trains on soft
+faces and is tested on sharp ones. Then a random patch may be erased (Zhong et al., 2020).
+
+The jitter of batch `b` in epoch `e` depends only on (seed, e, b), so a run resumed from its
+checkpoint at epoch `e` sees exactly the batches it would have seen.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import keras
+import numpy as np
+
+from pipeline.emotion import INPUT_SIDE
+
+MAX_ROTATION_DEGREES = 10
+ZOOM_RANGE = (0.9, 1.1)  # scale factor of the face
+MAX_SHIFT = 0.1  # of the side, each way
+ERASE_AREA = (0.02, 0.2)  # share of the face a patch covers
+ERASE_ASPECT = (0.3, 3.3)  # patch height / width, log-uniform
+
+
+def jitter(face: np.ndarray, rng: np.random.Generator, erasing: float) -> np.ndarray:
+    """One 48x48 grey face (uint8) mirrored, rotated, zoomed, shifted and maybe erased."""
+    centre = (INPUT_SIDE - 1) / 2
+    angle = rng.uniform(-MAX_ROTATION_DEGREES, MAX_ROTATION_DEGREES)
+    warp = cv2.getRotationMatrix2D((centre, centre), angle, rng.uniform(*ZOOM_RANGE))
+    warp[:, 2] += rng.uniform(-MAX_SHIFT, MAX_SHIFT, 2) * INPUT_SIDE
+    if rng.random() < 0.5:  # mirror: x -> side - 1 - x, folded into the same warp
+        warp = warp @ np.array([[-1, 0, INPUT_SIDE - 1], [0, 1, 0], [0, 0, 1]], np.float64)
+    out = cv2.warpAffine(
+        face,
+        warp,
+        (INPUT_SIDE, INPUT_SIDE),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    if rng.random() < erasing:
+        area = rng.uniform(*ERASE_AREA) * INPUT_SIDE**2
+        aspect = math.exp(rng.uniform(*np.log(ERASE_ASPECT)))
+        height = min(INPUT_SIDE, round(math.sqrt(area * aspect)))
+        width = min(INPUT_SIDE, round(math.sqrt(area / aspect)))
+        top = rng.integers(0, INPUT_SIDE - height + 1)
+        left = rng.integers(0, INPUT_SIDE - width + 1)
+        out[top : top + height, left : left + width] = rng.integers(0, 256, (height, width))
+    return out
+
+
+class JitteredFaces(keras.utils.PyDataset):
+    """Shuffled batches of jittered faces (float32 0-255, (B, 48, 48, 1)) and one-hot labels."""
+
+    def __init__(
+        self,
+        faces: np.ndarray,
+        targets: np.ndarray,
+        batch_size: int,
+        seed: int,
+        erasing: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.faces, self.targets = faces, targets
+        self.batch_size, self.seed, self.erasing = batch_size, seed, erasing
+        self.epoch = 0  # set by `FollowEpoch` at the start of each epoch
+        self._order: tuple[int, np.ndarray] | None = None  # (epoch, its shuffled row order)
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.faces) / self.batch_size)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        if self._order is None or self._order[0] != self.epoch:
+            shuffle = np.random.default_rng((self.seed, self.epoch))
+            self._order = (self.epoch, shuffle.permutation(len(self.faces)))
+        rows = self._order[1][index * self.batch_size : (index + 1) * self.batch_size]
+        rng = np.random.default_rng((self.seed, self.epoch, index))
+        batch = np.stack([jitter(self.faces[row], rng, self.erasing) for row in rows])
+        return batch.astype(np.float32)[..., None], self.targets[rows]
+
+
+class FollowEpoch(keras.callbacks.Callback):
+    """Tells the dataset which epoch is starting, also the first one after a resume."""
+
+    def __init__(self, dataset: JitteredFaces) -> None:
+        super().__init__()
+        self.dataset = dataset
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.dataset.epoch = epoch
