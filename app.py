@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import gradio as gr
@@ -36,6 +37,14 @@ LIVE_FRAME_INTERVAL_S = 1 / 15  # the browser sends a frame this often; late one
 LIVE_TIME_LIMIT_S = 300  # one live session's share of the server before the camera stops
 LIVE_STREAMS = 4  # visitors streaming at once; more wait their turn
 
+# The app's own start-up lines (which emotion model and track sources it uses) reach
+# the Space's log; every other library keeps Python's default of warnings and worse.
+APP_LOGGERS = ("pipeline", "catalog")
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+logging.basicConfig(format=LOG_FORMAT)
+for logger_name in APP_LOGGERS:
+    logging.getLogger(logger_name).setLevel(logging.INFO)
 recommender = pipeline.build()
 UPLOAD_FOLDER = gr.utils.get_upload_folder()  # the only place photos are read from or deleted
 

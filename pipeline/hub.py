@@ -58,6 +58,12 @@ SPOTIFY_TRACKS = HubFile(
     repo_id="maharshipandya/spotify-tracks-dataset", filename="dataset.csv", repo_type="dataset"
 )
 
+# The project's own emotion model: a Hub model repo holding this file, named by these environment
+# variables (Space variables on the hosted app, set by `deploy.space`).
+EMOTION_MODEL_FILE = "emotion_cnn.keras"
+EMOTION_MODEL_REPO_VARIABLE = "EMOTION_MODEL_REPO"
+EMOTION_MODEL_REVISION_VARIABLE = "EMOTION_MODEL_REVISION"
+
 
 @dataclass(frozen=True)
 class Resolved:
@@ -66,6 +72,7 @@ class Resolved:
     path: Path | None
     origin: str  # "explicit", "cache", "hub", "bundled" or "missing"
     detail: str = ""
+    commit: str | None = None  # the Hub commit the file came from, when known
 
 
 def resolve(
@@ -89,10 +96,13 @@ def resolve(
         cached = _cached(file, cache_dir)
     except HFValidationError as error:  # a malformed repo id from the environment
         return _fallback(bundled, f"{file.repo_id!r} is not a valid Hub repo id ({error})")
+    pin = file.revision if file.pinned else None
     if cached and file.pinned:
-        return Resolved(cached, "cache")  # a pinned revision never changes: no request needed
+        return Resolved(cached, "cache", commit=pin)  # a pinned revision never changes
     if is_offline_mode():
-        return Resolved(cached, "cache") if cached else _fallback(bundled, "HF_HUB_OFFLINE is set")
+        if cached:
+            return Resolved(cached, "cache", commit=pin)
+        return _fallback(bundled, "HF_HUB_OFFLINE is set")
 
     try:
         # One quick request without retries decides whether the Hub can be reached at all.
@@ -103,7 +113,7 @@ def resolve(
             endpoint=endpoint,
             repo_type=file.repo_type,
         )
-        get_hf_file_metadata(url, timeout=HUB_TIMEOUT_S, endpoint=endpoint)
+        metadata = get_hf_file_metadata(url, timeout=HUB_TIMEOUT_S, endpoint=endpoint)
         path = Path(
             hf_hub_download(
                 file.repo_id,
@@ -118,12 +128,12 @@ def resolve(
     except (HTTPError, OSError) as error:
         reason = f"the Hub could not be reached ({type(error).__name__})"
         if cached:
-            return Resolved(cached, "cache", reason)
+            return Resolved(cached, "cache", reason, commit=pin)
         return _fallback(bundled, reason)
 
     if file.sha256 and sha256_of(path) != file.sha256:
         return _fallback(bundled, f"{file.filename} from the Hub failed its sha256 check")
-    return Resolved(path, "hub")
+    return Resolved(path, "hub", commit=metadata.commit_hash or pin)
 
 
 def sha256_of(path: Path) -> str:

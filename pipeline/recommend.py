@@ -57,7 +57,8 @@ MAX_PAGE = 100  # "more" pages a request may ask for; 5000 tracks deep is past a
 MAX_OFFSET = MAX_PAGE * MAX_TRACKS
 MAX_ARTIST_CHARS = 200
 LIVE_FRAME_SIDE = 480  # pixels; webcam frames are read at this size: a webcam face is large
-EMOTION_MODEL_FILE = "emotion_cnn.keras"
+EMOTION_MODEL_FILE = hub.EMOTION_MODEL_FILE
+SHORT_COMMIT = 7  # hex digits of a commit hash in the log, as git abbreviates it
 NO_FACE = (
     "No face found in this photo. Try a well-lit photo where faces look at the camera and "
     "are not too small, or choose a mood by hand under More options."
@@ -507,7 +508,10 @@ def build(environ: Mapping[str, str] | None = None) -> Recommender:
     detector = faces.load_detector(yunet.path)
 
     model_file = hub.env_hub_file(
-        "EMOTION_MODEL_REPO", "EMOTION_MODEL_REVISION", EMOTION_MODEL_FILE, env
+        hub.EMOTION_MODEL_REPO_VARIABLE,
+        hub.EMOTION_MODEL_REVISION_VARIABLE,
+        EMOTION_MODEL_FILE,
+        env,
     )
     resolved = hub.resolve(
         model_file,
@@ -520,6 +524,7 @@ def build(environ: Mapping[str, str] | None = None) -> Recommender:
             "configured emotion model unavailable (%s); using the bundled one", resolved.detail
         )
     model = emotion.load(resolved.path or emotion.BUNDLED_MODEL)
+    log.info("emotion model: %s", model_origin(resolved, model_file, env.get("EMOTION_MODEL_PATH")))
 
     offline = load_catalog(env, at_hub)
     # The fallback order, in one place: live Spotify when configured, then the CSV catalog.
@@ -527,6 +532,25 @@ def build(environ: Mapping[str, str] | None = None) -> Recommender:
     sources = [live, offline] if live else [offline]
     log.info("track sources: %s", ", ".join(s.name for s in sources))
     return Recommender(detector, model, sources, offline.languages)
+
+
+def model_origin(
+    resolved: hub.Resolved, model_file: hub.HubFile | None, explicit: str | None = None
+) -> str:
+    """Where the emotion model came from, in words for the start-up log: "hub owner/name@abc1234",
+    "file /path/mine.keras", or "bundled models/emotion_cnn.keras (why)"."""
+    if resolved.origin in ("hub", "cache") and model_file is not None:
+        commit = (resolved.commit or model_file.revision)[:SHORT_COMMIT]
+        note = "; ".join(part for part in ("cached", resolved.detail) if part)
+        cached = f" ({note})" if resolved.origin == "cache" else ""
+        return f"hub {model_file.repo_id}@{commit}{cached}"
+    if resolved.origin == "explicit":
+        return f"file {resolved.path}"
+    reason = resolved.detail
+    if model_file is None and not explicit:
+        reason = f"{hub.EMOTION_MODEL_REPO_VARIABLE} is not set"
+    bundled = emotion.BUNDLED_MODEL
+    return f"bundled {bundled.parent.name}/{bundled.name} ({reason})"
 
 
 CATALOG_DATASET_VARIABLE = "CATALOG_DATASET"

@@ -29,6 +29,13 @@ def test_found_on_the_hub_is_downloaded_and_checked(server, tmp_path, bundled):
     assert resolved.origin == "hub"
     assert resolved.path.read_bytes() == CONTENT
     assert any(r.startswith("GET /someone/detector/resolve/") for r in server.requests)
+    assert resolved.commit == COMMIT
+
+
+def test_a_branch_resolves_to_the_commit_the_hub_names(server, tmp_path):
+    on_main = hub.HubFile(FILE.repo_id, FILE.filename)  # revision "main": not pinned
+    resolved = hub.resolve(on_main, endpoint=server.endpoint, cache_dir=tmp_path)
+    assert resolved.origin == "hub" and resolved.commit == COMMIT
 
 
 def test_pinned_file_in_cache_needs_no_request(server, tmp_path, bundled):

@@ -1,3 +1,5 @@
+import logging
+
 import numpy as np
 import pytest
 
@@ -103,24 +105,31 @@ def test_table_rows_link_each_track(recommender, astronaut):
     assert all(row[-1].startswith("[Find ↗](https://open.spotify.com/") for row in rows)
 
 
-def test_build_offline_falls_back_to_haar(monkeypatch, tmp_path):
+def test_build_offline_falls_back_to_haar(monkeypatch, tmp_path, caplog):
     from huggingface_hub import constants
 
+    caplog.set_level(logging.INFO, logger="pipeline.recommend")
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
     built = recommend.build({"HF_HUB_CACHE": str(tmp_path)})
     assert built.detector.name == "Haar cascade"
     assert len(built.languages) >= 9
+    assert (
+        "emotion model: bundled models/emotion_cnn.keras (EMOTION_MODEL_REPO is not set)"
+        in caplog.text
+    )
 
 
-def test_build_loads_the_model_from_a_hub_repo(tmp_path):
+def test_build_loads_the_model_from_a_hub_repo(tmp_path, caplog):
     from pipeline.emotion import BUNDLED_MODEL
-    from tests.hub_server import HubServer
+    from tests.hub_server import COMMIT, HubServer
 
+    caplog.set_level(logging.INFO, logger="pipeline.recommend")
     files = {("someone/emotion", "emotion_cnn.keras"): BUNDLED_MODEL.read_bytes()}
     with HubServer(files) as server:
         built = recommend.build(
             {
                 "EMOTION_MODEL_REPO": "someone/emotion",
+                "EMOTION_MODEL_REVISION": COMMIT,
                 "HF_ENDPOINT": server.endpoint,
                 "HF_HUB_CACHE": str(tmp_path),
                 "YUNET_ONNX": str(tmp_path / "absent.onnx"),
@@ -128,12 +137,14 @@ def test_build_loads_the_model_from_a_hub_repo(tmp_path):
         )
     assert built.model.source.startswith(str(tmp_path))
     assert built.detector.name == "Haar cascade"
+    assert f"emotion model: hub someone/emotion@{COMMIT[:7]}" in caplog.text
 
 
-def test_build_with_an_unreachable_model_repo_uses_the_bundled_model(tmp_path):
+def test_build_with_an_unreachable_model_repo_uses_the_bundled_model(tmp_path, caplog):
     from pipeline.emotion import BUNDLED_MODEL
     from tests.hub_server import closed_port_endpoint
 
+    caplog.set_level(logging.INFO, logger="pipeline.recommend")
     built = recommend.build(
         {
             "EMOTION_MODEL_REPO": "someone/emotion",
@@ -142,6 +153,27 @@ def test_build_with_an_unreachable_model_repo_uses_the_bundled_model(tmp_path):
         }
     )
     assert built.model.source == str(BUNDLED_MODEL)
+    said = caplog.text
+    assert "emotion model: bundled models/emotion_cnn.keras (the Hub could not be reached" in said
+
+
+def test_the_model_origin_names_the_source_and_why():
+    from pathlib import Path
+
+    from pipeline import hub
+
+    pinned = hub.HubFile("someone/emotion", "emotion_cnn.keras", "ab12cd3" + "0" * 33)
+    cached = hub.Resolved(Path("/cache/x.keras"), "cache", "the Hub could not be reached")
+    assert (
+        recommend.model_origin(cached, pinned)
+        == "hub someone/emotion@ab12cd3 (cached; the Hub could not be reached)"
+    )
+    explicit = hub.Resolved(Path("/mine.keras"), "explicit")
+    assert recommend.model_origin(explicit, None, "/mine.keras") == "file /mine.keras"
+    typo = hub.Resolved(Path("/b.keras"), "bundled", "/typo.keras does not exist")
+    assert recommend.model_origin(typo, None, "/typo.keras") == (
+        "bundled models/emotion_cnn.keras (/typo.keras does not exist)"
+    )
 
 
 def test_build_survives_a_malformed_repo_and_a_wrong_path(tmp_path):
