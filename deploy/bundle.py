@@ -9,7 +9,6 @@ list at once; `check()` raises with those messages. Nothing here touches the net
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -18,6 +17,8 @@ from pathlib import Path
 
 import yaml
 from huggingface_hub import metadata_load
+
+from pipeline.hub import sha256_of
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"  # data lent to this project, never redistributed
@@ -39,7 +40,6 @@ SECRET_VARIABLES = ("HF_TOKEN", "SPOTIPY_CLIENT_ID", "SPOTIPY_CLIENT_SECRET")
 MIN_SECRET_CHARS = 8  # a shorter value turns up in ordinary files by chance; real ones are 30+
 TOKEN_SHAPE = re.compile(rb"hf_[A-Za-z0-9]{30,}")  # a Hugging Face access token
 BINARY_SNIFF_BYTES = 8000  # git calls a file binary when a NUL byte is among its first 8000
-HASH_BLOCK_BYTES = 1 << 20
 
 
 class DeployError(ValueError):
@@ -176,14 +176,6 @@ def lfs_patterns(gitattributes: Path) -> list[str]:
 def is_binary(path: Path) -> bool:
     with open(path, "rb") as stream:
         return b"\0" in stream.read(BINARY_SNIFF_BYTES)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(HASH_BLOCK_BYTES), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _walk(folder: Path, root: Path, seen: set[Path]) -> Iterator[tuple[Path, bool]]:

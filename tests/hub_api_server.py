@@ -18,8 +18,10 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote, urlsplit
+
+from tests.hub_server import LoopbackServer
 
 LFS_THRESHOLD_BYTES = 10 * 2**20  # the Hub stores bigger files through LFS whatever they hold
 REPO = r"(?P<repo>[^/]+/[^/]+)"
@@ -45,7 +47,7 @@ class Repo:
         return self.commit
 
 
-class HubApiServer:
+class HubApiServer(LoopbackServer):
     """`repos[(kind, repo_id)]` is the Hub's state; `kind` is "model", "space" or "dataset"."""
 
     def __init__(self, token: str) -> None:
@@ -56,13 +58,7 @@ class HubApiServer:
         # The LFS store is reached by signed URLs, as S3 is, not by the user's token.
         self.upload_signature = secrets.token_hex(8)
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def endpoint(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        self._listen(self._handler())
 
     def add_repo(self, kind: str, repo_id: str, files: dict[str, bytes] | None = None) -> Repo:
         """A repo that exists before the test, with one commit holding `files`."""
@@ -73,14 +69,6 @@ class HubApiServer:
 
     def _signature(self) -> str:
         return f"signature={self.upload_signature}"
-
-    def __enter__(self) -> HubApiServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def _handler(self):
         hub = self

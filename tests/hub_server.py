@@ -13,15 +13,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
-class HubServer:
-    """Serves `files[(repo_id, filename)] = bytes` at revision `COMMIT` (or any branch name);
-    a dataset's repo_id is written "datasets/owner/name"."""
+class LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1, at a port the OS picks, run as a context manager."""
 
-    def __init__(self, files: dict[tuple[str, str], bytes], commit: str = COMMIT) -> None:
-        self.files = files
-        self.commit = commit
-        self.requests: list[str] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+    def _listen(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -29,13 +25,24 @@ class HubServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def __enter__(self) -> HubServer:
+    def __enter__(self):
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class HubServer(LoopbackServer):
+    """Serves `files[(repo_id, filename)] = bytes` at revision `COMMIT` (or any branch name);
+    a dataset's repo_id is written "datasets/owner/name"."""
+
+    def __init__(self, files: dict[tuple[str, str], bytes], commit: str = COMMIT) -> None:
+        self.files = files
+        self.commit = commit
+        self.requests: list[str] = []
+        self._listen(self._handler())
 
     def _handler(self):
         hub = self
