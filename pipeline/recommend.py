@@ -138,6 +138,8 @@ class Recommendation:
         brighter', '... steps 1-5 of a 10-track journey (More tracks goes on)', 'arrived: ...'."""
         if self.journey is None:
             return "already bright: matched"
+        if not self.tracks:  # the notice says why
+            return "lifting the mood"
         steps = self.journey.steps
         whole = f"a {steps}-track journey from {self.mood.emotion} to brighter"
         first, last = self.offset + 1, self.offset + len(self.tracks)

@@ -288,6 +288,8 @@ def test_more_tracks_goes_on_along_the_journey_then_says_it_has_arrived(recommen
     assert second.record()["journey"]["arrived"]
     third = recommender.recommend(faceless, **ask, page=2)
     assert "arrived; more tracks near where the journey ended" in third.status()
+    nobody = recommender.recommend(faceless, **ask, artist="Nobody Byname").status()
+    assert "; lifting the mood; 0 tracks" in nobody and "No tracks by “Nobody Byname”" in nobody
 
 
 def test_a_bright_mood_is_already_there(recommender, faceless):
