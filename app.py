@@ -27,6 +27,7 @@ SESSION_PHOTO_TTL_S = 900  # a visitor's photo stays in memory this long for re-
 TABLE_HEADERS = ["Title", "Artist", "Language", "Year", "Why it fits", "Spotify"]
 STRATEGY_CHOICES = [("Match my mood", "match"), ("Lift my mood", "lift")]
 PLOT_COLOURS = {
+    "the journey": "#CFE3F0",  # pale, under the tracks it threads in play order
     "a face": "#E69F00",
     "mood read": "#999999",
     "mood aimed at": "#D55E00",
@@ -67,8 +68,10 @@ def recommend(
         language: one of the catalog's languages, or "Any".
         mood: "Auto" to read it from the faces, or one emotion to override it.
         limit: how many tracks, 1-50.
-        strategy: "match" for music that fits the mood, "lift" for music a step brighter.
-        page: 0 for the best tracks; 1, 2, ... for the next ones ("more").
+        strategy: "match" for music that fits the mood, "lift" for a journey: tracks in play
+            order from the mood read to a brighter one, each with its `step` in the record.
+        page: 0 for the best tracks; 1, 2, ... for the next ones ("more"; on a lift, the
+            journey's next steps, then tracks near where it ended).
     Returns:
         the annotated photo, the mean emotion scores, the track table, the valence/energy
         plot, the status line, the JSON record (and, for the page only, the photo kept in the
@@ -201,7 +204,8 @@ with gr.Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
                 STRATEGY_CHOICES,
                 value=MATCH,
                 label="Music for my mood",
-                info="Match it, or lift it: a step brighter, gently from sad, further from angry",
+                info="Match it, or lift it: a playlist that starts where you are and moves step "
+                "by step to brighter music (gently from sad, further from angry)",
             )
             artist = gr.Textbox("", label="Favourite artist", placeholder="any artist")
             language = gr.Dropdown(

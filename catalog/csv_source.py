@@ -12,12 +12,14 @@ import os
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from catalog import layouts
+from catalog.journey import walk
 from catalog.layouts import CatalogError
 from catalog.tracks import (
     ANY_LANGUAGE,
@@ -29,6 +31,7 @@ from catalog.tracks import (
     credit_names,
     credit_runs,
     explain,
+    explain_step,
     literal_names,
     normalise_name,
     search_url,
@@ -153,23 +156,51 @@ class CsvCatalog:
                 )
 
         candidates = None if keep.all() else np.flatnonzero(keep)
+        filters = "these filters" if where or wanted else "this catalog"
+        if query.journey is not None:
+            return self._journey(candidates, query, filters, per_artist_cap=not wanted)
         wanted_count = query.offset + query.limit
         order = self._nearest(candidates, query, wanted_count, per_artist_cap=not wanted)
         chosen = order[query.offset : wanted_count]
-        notice = ""
-        if len(chosen) < query.limit:
-            filters = "these filters" if where or wanted else "this catalog"
-            verb = "matches" if len(order) == 1 else "match"
-            if not query.offset:
-                notice = f"Only {count(len(order), 'track')} {verb} {filters}."
-            elif chosen.size:
-                notice = f"That is all: {count(len(order), 'track')} {verb} {filters}."
-            else:
-                notice = (
-                    f"No more tracks: all {count(len(order), 'track')} that {verb} "
-                    f"{filters} have been shown."
-                )
+        notice = _shortfall(len(order), len(chosen), query, filters)
         return Answer(tuple(self._track(int(i), query) for i in chosen), self.name, notice)
+
+    def _journey(
+        self, candidates: np.ndarray | None, query: Query, filters: str, per_artist_cap: bool
+    ) -> Answer:
+        """The query's journey, a page at a time: its steps in play order, then, once it has
+        arrived, the tracks nearest its end that it did not play."""
+        journey = query.journey
+        pool = np.arange(len(self._table)) if candidates is None else candidates
+        leads = self._leads if per_artist_cap else None
+        path = walk(self._points, pool, journey, leads, MAX_PER_ARTIST if per_artist_cap else 0)
+        walked = journey.shortened(len(path))
+        wanted_count = query.offset + query.limit
+        order = path
+        if wanted_count > len(path):
+            end = replace(query, valence=journey.end[0], energy=journey.end[1])
+            beyond = self._nearest(candidates, end, wanted_count, per_artist_cap)
+            order = np.concatenate([path, beyond[~np.isin(beyond, path)]])[:wanted_count]
+        chosen = order[query.offset : wanted_count]
+        notices = []
+        if walked.steps < journey.steps and not query.offset:
+            notices.append(
+                f"Only {count(len(path), 'track')} {'matches' if len(path) == 1 else 'match'} "
+                f"{filters}, so the journey takes {count(walked.steps, 'step')}, "
+                f"not {journey.steps}."
+            )
+        elif len(chosen) < query.limit:
+            notices.append(_shortfall(len(order), len(chosen), query, filters))
+        walked_query = replace(query, journey=walked)
+        return Answer(
+            tuple(
+                self._track(int(row), walked_query, step=query.offset + place + 1)
+                for place, row in enumerate(chosen)
+            ),
+            self.name,
+            " ".join(notices),
+            steps=walked.steps,
+        )
 
     def _nearest(
         self, candidates: np.ndarray | None, query: Query, wanted: int, per_artist_cap: bool
@@ -203,10 +234,15 @@ class CsvCatalog:
     def _none(self, notice: str) -> Answer:
         return Answer((), self.name, notice)
 
-    def _track(self, row: int, query: Query) -> Track:
+    def _track(self, row: int, query: Query, step: int | None = None) -> Track:
         title, artist, language, url, tags = self._rows[row]
         moods = tuple(m for m in tags.split(";") if m)
         valence, energy = float(self._valence[row]), float(self._energy[row])
+        why = (
+            explain(valence, energy, query, moods)
+            if step is None
+            else explain_step(valence, energy, query, step, moods)
+        )
         return Track(
             title=title,
             artist=artist,
@@ -217,8 +253,21 @@ class CsvCatalog:
             valence=valence,
             energy=energy,
             moods=moods,
-            why=explain(valence, energy, query, moods),
+            why=why,
+            step=step,
         )
+
+
+def _shortfall(matching: int, shown: int, query: Query, filters: str) -> str:
+    """What to say when a page holds fewer tracks than asked ('' when it is full)."""
+    if shown >= query.limit:
+        return ""
+    verb = "matches" if matching == 1 else "match"
+    if not query.offset:
+        return f"Only {count(matching, 'track')} {verb} {filters}."
+    if shown:
+        return f"That is all: {count(matching, 'track')} {verb} {filters}."
+    return f"No more tracks: all {count(matching, 'track')} that {verb} {filters} have been shown."
 
 
 def _lead_artist(credit: str) -> str:

@@ -35,6 +35,7 @@ from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.exceptions import SpotifyException
 from spotipy.oauth2 import SpotifyClientCredentials, SpotifyOauthError
 
+from catalog.journey import Journey
 from catalog.tracks import (
     ANY_LANGUAGE,
     MAX_PER_ARTIST,
@@ -45,6 +46,7 @@ from catalog.tracks import (
     artist_matches,
     count,
     normalise_name,
+    step_heading,
     third,
     without_featuring,
 )
@@ -176,6 +178,23 @@ def search_texts(query: Query) -> list[str]:
     return [playlist_text(query)]
 
 
+def journey_legs(journey: Journey, count: int) -> list[tuple[tuple[float, float], int]]:
+    """The first `count` tracks of a journey as legs: each run of waypoints in one region of the
+    plane (one entry of `MOOD_WORDS`, so one set of search words), as its first waypoint and
+    how many tracks the journey needs up to the leg's end. Past its end, the journey stays in
+    the region where it ended."""
+    legs: list[tuple[tuple[float, float], int]] = []
+    region = None
+    for index, (valence, energy) in enumerate(journey.waypoints(count)):
+        here = third(valence), third(energy)
+        if here != region:
+            legs.append(((float(valence), float(energy)), index + 1))
+            region = here
+        else:
+            legs[-1] = (legs[-1][0], index + 1)
+    return legs
+
+
 def playlist_text(query: Query) -> str:
     """The playlist search for `query`: mood words plus language words."""
     place = locale(query.language)
@@ -228,7 +247,9 @@ class SpotifySource:
 
         Raises `SourceUnavailable` when Spotify cannot answer or finds nothing (so the next
         source answers instead); a failure after some tracks were found returns those, with a
-        notice.
+        notice. A journey is walked leg by leg (`journey_legs`), within the same deadline and
+        request budget; one that stops short says so (`Answer.unfinished`), for the next source
+        to finish.
         """
         if query.limit <= 0:
             return Answer((), SOURCE_NAME)
@@ -237,7 +258,10 @@ class SpotifySource:
         budget = _Budget(MAX_REQUESTS_PER_QUERY)
         try:
             with self._session.deadline(QUERY_DEADLINE_S):
-                self._gather(query, picker, budget)
+                if query.journey is None:
+                    self._gather(query, picker, budget)
+                else:
+                    self._walk(query, picker, budget)
         except SourceUnavailable as error:
             if not picker.tracks:
                 raise
@@ -246,6 +270,15 @@ class SpotifySource:
             who = f" by “{picker.wanted}”" if picker.wanted else " for this mood"
             raise SourceUnavailable(f"Spotify found no tracks{who}")
         return picker.answer()
+
+    def _walk(self, query: Query, picker: _Picker, budget: _Budget) -> None:
+        """The journey's steps in order, each leg found by the words of its region; stops at
+        the first leg Spotify cannot fill."""
+        for (valence, energy), needed in journey_legs(query.journey, picker.total):
+            picker.limit = needed
+            self._gather(replace(query, valence=valence, energy=energy), picker, budget)
+            if not picker.full:
+                return
 
     def _gather(self, query: Query, picker: _Picker, budget: _Budget) -> None:
         place = locale(query.language)
@@ -382,7 +415,9 @@ class _Picker:
     def __init__(self, query: Query) -> None:
         self.wanted = query.artist.strip()
         self.skip = query.offset  # the tracks earlier pages showed
-        self.limit = query.offset + query.limit
+        self.total = query.offset + query.limit  # the tracks to find, those pages' included
+        self.limit = self.total  # the tracks to find before stopping: a journey raises it by legs
+        self.query = query
         self.mood = query.mood
         self.lifted = query.lifted
         self.reason = ""  # why the tracks now being offered fit: set per search
@@ -416,18 +451,42 @@ class _Picker:
 
     def found_by(self, how: str, text: str) -> None:
         """Say where the next tracks come from: 'Spotify's search for “sad”, ...'."""
+        if self.query.journey is not None:  # the step comes first, once it is known
+            self.reason = f"found by {how} “{text}”, words for this stretch of the way."
+            return
         mood = f"your {self.mood} mood" if self.mood else "the mood"
         aim = f"a lift from {mood}" if self.lifted else mood
         self.reason = f"Found by {how} “{text}”, words for {aim}."
 
     def answer(self, failure: str = "") -> Answer:
         notices = [f"Spotify stopped part way: {failure}."] if failure else []
+        if self.query.journey is not None:
+            return self._journey_answer(notices)
         if not self.full and self.skip:
             found = count(len(self.tracks), "track")
             notices.append(f"No more from Spotify: its searches gave {found} for this mood.")
         elif not self.full:
             notices.append(f"Spotify found only {len(self.tracks)} matching tracks.")
         return Answer(tuple(self.tracks[self.skip :]), SOURCE_NAME, " ".join(notices))
+
+    def _journey_answer(self, notices: list[str]) -> Answer:
+        """The journey's steps found, numbered; short of them, `unfinished` asks the next
+        source to finish it."""
+        found = len(self.tracks)
+        unfinished = found < self.total
+        if unfinished and not notices:
+            notices.append(f"Spotify's searches found tracks for {count(found, 'step')} only.")
+        steps = [
+            replace(track, step=step, why=f"{step_heading(self.query, step)}: {track.why}")
+            for step, track in enumerate(self.tracks, start=1)
+        ]
+        return Answer(
+            tuple(steps[self.skip :]),
+            SOURCE_NAME,
+            " ".join(notices),
+            steps=self.query.journey.steps,
+            unfinished=unfinished,
+        )
 
 
 @dataclass

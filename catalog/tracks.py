@@ -6,9 +6,11 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 from urllib.parse import quote
+
+from catalog.journey import Journey
 
 ANY_LANGUAGE = "Any"
 DEFAULT_LIMIT = 10
@@ -28,6 +30,7 @@ class Track:
     energy: float | None = None
     moods: tuple[str, ...] = ()
     why: str = ""  # one plain line on why it fits the mood
+    step: int | None = None  # its place in a journey's play order, from 1; None outside one
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,8 @@ class Query:
 
     `offset` skips that many of the best tracks (the "more" control asks for the next page);
     `mood` names the mood in words and `lifted` says the target was moved to lift it, both
-    only for the line that explains each track.
+    only for the line that explains each track. With a `journey`, the tracks are its steps in
+    play order (then, past its end, tracks near where it ended), and the target is its end.
     """
 
     valence: float
@@ -47,6 +51,7 @@ class Query:
     offset: int = 0
     mood: str = ""
     lifted: bool = False
+    journey: Journey | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,8 @@ class Answer:
     tracks: tuple[Track, ...]
     source: str  # the source that answered
     notice: str = ""  # anything the visitor should know: a fallback, a filter that found nothing
+    steps: int | None = None  # a journey's length as walked (fewer when a filter leaves few)
+    unfinished: bool = False  # a journey stopped short: the next source may finish it
 
 
 def count(number: int, noun: str) -> str:
@@ -84,13 +91,55 @@ def third(value: float) -> int:
 def explain(valence: float, energy: float, query: Query, moods: Sequence[str] = ()) -> str:
     """Why a track at (valence, energy) fits `query`: 'Cheerful (valence 0.71, energy 0.55),
     close to your happy mood.'"""
-    feel = FEELS[third(valence), third(energy)]
-    tagged = f", tagged {' and '.join(moods)}" if moods else ""
-    gap = math.hypot(valence - query.valence, energy - query.energy)
-    fit = "right on" if gap <= CLOSE else "close to" if gap <= NEAR else "the nearest we have to"
     mood = f"your {query.mood} mood" if query.mood else "the mood"
     aim = f"a gentle lift from {mood}" if query.lifted else mood
-    return f"{feel.capitalize()} (valence {valence:.2f}, energy {energy:.2f}{tagged}), {fit} {aim}."
+    fit = _fit((valence, energy), (query.valence, query.energy))
+    return f"{_sound(valence, energy, moods)}, {fit} {aim}."
+
+
+def explain_step(
+    valence: float, energy: float, query: Query, step: int, moods: Sequence[str] = ()
+) -> str:
+    """Why a track at (valence, energy) is step `step` (from 1) of the query's journey: 'Step 1
+    of 10 on a gentle lift from your sad mood: Moody (valence 0.18, energy 0.34), right on
+    where it starts.'"""
+    journey = query.journey
+    if journey is None:
+        return explain(valence, energy, query, moods)
+    fit = _fit((valence, energy), journey.waypoint(step - 1))
+    sound = _sound(valence, energy, moods)
+    return f"{step_heading(query, step)}: {sound}, {fit} {_place(query, step)}."
+
+
+def step_heading(query: Query, step: int) -> str:
+    """'Step 3 of 10 on a gentle lift from your sad mood', or, past the journey's end, 'Past
+    the end of ...'."""
+    mood = f"your {query.mood} mood" if query.mood else "the mood"
+    steps = query.journey.steps if query.journey else 0
+    if step > steps:
+        return f"Past the end of a gentle lift from {mood}"
+    return f"Step {step} of {steps} on a gentle lift from {mood}"
+
+
+def _place(query: Query, step: int) -> str:
+    steps = query.journey.steps if query.journey else 0
+    if step == 1:
+        return "where it starts"
+    if step == steps:
+        return "where it ends"
+    return "where it ended" if step > steps else f"step {step}'s point on the way"
+
+
+def _sound(valence: float, energy: float, moods: Sequence[str]) -> str:
+    """'Cheerful (valence 0.71, energy 0.55, tagged happy)'."""
+    feel = FEELS[third(valence), third(energy)]
+    tagged = f", tagged {' and '.join(moods)}" if moods else ""
+    return f"{feel.capitalize()} (valence {valence:.2f}, energy {energy:.2f}{tagged})"
+
+
+def _fit(point: tuple[float, float], aim: tuple[float, float]) -> str:
+    gap = math.dist(point, aim)
+    return "right on" if gap <= CLOSE else "close to" if gap <= NEAR else "the nearest we have to"
 
 
 def search_url(title: str, artist: str) -> str:
@@ -110,10 +159,19 @@ class TrackSource(Protocol):
         ...
 
 
+def named(source: str) -> str:
+    """'the built-in catalog', but 'Spotify': names of services take no article."""
+    return source if source[:1].isupper() or source.startswith("the ") else f"the {source}"
+
+
 def recommend(sources: Sequence[TrackSource], query: Query) -> Answer:
-    """Ask each source in order; the first that answers wins, and the notice says who failed."""
+    """Ask each source in order; the first that answers wins, and the notice says who failed.
+
+    A journey that source could not finish (`Answer.unfinished`) is finished by the sources
+    after it, from the step where it stopped.
+    """
     failures = []
-    for source in sources:
+    for position, source in enumerate(sources):
         try:
             answer = source.recommend(query)
         except SourceUnavailable as error:
@@ -121,11 +179,39 @@ def recommend(sources: Sequence[TrackSource], query: Query) -> Answer:
             said = str(error)
             failures.append(said if source.name in said else f"{source.name}: {said}")
             continue
+        if answer.unfinished and len(answer.tracks) < query.limit:
+            answer = _finished(answer, sources[position + 1 :], query)
         if failures:
             notice = " ".join(filter(None, ["; ".join(failures) + ".", answer.notice]))
-            return Answer(answer.tracks, answer.source, notice)
+            return replace(answer, notice=notice)
         return answer
     raise SourceUnavailable("No music source could answer: " + "; ".join(failures) + ".")
+
+
+def _finished(answer: Answer, later: Sequence[TrackSource], query: Query) -> Answer:
+    """`answer`'s journey with its missing steps from the first of `later` that can give them."""
+    found = len(answer.tracks)
+    rest = replace(query, offset=query.offset + found, limit=query.limit - found)
+    try:
+        more = recommend(later, rest) if later else None
+    except SourceUnavailable:
+        more = None
+    if more is None or not more.tracks:
+        return answer
+    have = {_song(t) for t in answer.tracks}  # the same song from two sources plays once
+    extra = tuple(t for t in more.tracks if _song(t) not in have)
+    finisher = named(more.source)
+    said = f"{finisher[0].upper()}{finisher[1:]} finished the journey from step {rest.offset + 1}."
+    return Answer(
+        answer.tracks + extra,
+        f"{named(answer.source)}, then {finisher}",
+        " ".join(filter(None, [answer.notice, said, more.notice])),
+        steps=answer.steps,
+    )
+
+
+def _song(track: Track) -> tuple[str, str]:
+    return normalise_name(track.title), normalise_name(without_featuring(track.artist))
 
 
 # "feat." (and kin) only between two names: "Little Feat" and a lone "ft" stay names.

@@ -2,8 +2,9 @@
 
 The seven FER-2013 probabilities of every face are averaged and become one point: the mean of
 each emotion's place on the plane, weighted by its probability. "Match my mood" aims at that
-point; "lift my mood" moves it toward pleasant music, further from anger than from sadness. A
-mood chosen by hand takes the same path, as a reading that is 100 % that emotion.
+point; "lift my mood" walks from it toward pleasant music, a journey whose end and gait come
+from one table (`LIFTS`): further from anger than from sadness. A mood chosen by hand takes the
+same path, as a reading that is 100 % that emotion.
 """
 
 from __future__ import annotations
@@ -40,21 +41,38 @@ STRATEGIES = (MATCH, LIFT)
 
 # "Lift my mood" follows the iso principle of music therapy (Altshuler 1948; see Heiderscheit &
 # Madson 2015, "Use of the iso principle as a central method in mood management", Music Therapy
-# Perspectives 33(1)): meet the listener near their mood, then move step by step. Each
-# emotion's share of the way from the mood's valence to `LIFT_VALENCE`: gentle from sadness
-# and fear, where too bright a song jars; further from anger and disgust. The shares are this
-# project's choice, not measured values.
-LIFT_VALENCE = 0.85
-LIFT_SHARE: dict[str, float] = {
-    "angry": 0.6,
-    "disgust": 0.55,
-    "fear": 0.4,
-    "happy": 0.0,
-    "sad": 0.3,
-    "surprise": 0.2,
-    "neutral": 0.45,
+# Perspectives 33(1)): meet the listener at their mood, then move step by step. So a lift is a
+# journey from the mood read toward `LIFT_POINT`, and each emotion's row says how far it goes
+# and how it walks there (`Lift`); a reading blends the rows by its probabilities. Gentlest from
+# sadness, where too bright a song jars: the shortest way, lingering longest at the start;
+# further and in even steps from anger and disgust, whose energy also comes down a little on
+# the way. The values are this project's choice, not measured ones.
+LIFT_POINT = (0.85, 0.6)  # valence, energy: cheerful, not frantic (happy's norm is 0.93, 0.63)
+ALREADY_THERE = 0.15  # a journey shorter than this on the plane is no journey: the mood matched
+# (the journey's first and last tracks may each lie this far from its ends; README, Measurements)
+
+
+@dataclass(frozen=True)
+class Lift:
+    """How a lift leaves one emotion: `share` of the way from the mood read to `LIFT_POINT` that
+    the journey goes, and `ease`, the path's shape: 1 walks in even steps; above 1 lingers near
+    the mood read, the steps growing as the music brightens."""
+
+    share: float
+    ease: float = 1.0
+
+
+LIFTS: dict[str, Lift] = {
+    "angry": Lift(0.8),
+    "disgust": Lift(0.75),
+    "fear": Lift(0.7, ease=1.25),
+    "happy": Lift(0.0),  # already bright: a lift matches it
+    "sad": Lift(0.6, ease=1.5),
+    "surprise": Lift(0.0),
+    "neutral": Lift(0.6),
 }
-_LIFT_SHARES = np.array([LIFT_SHARE[e] for e in EMOTIONS])
+_LIFT_SHARES = np.array([LIFTS[e].share for e in EMOTIONS])
+_LIFT_EASES = np.array([LIFTS[e].ease for e in EMOTIONS])
 
 AUTO = "Auto"  # the override value that means "read it from the faces"
 
@@ -62,23 +80,32 @@ AUTO = "Auto"  # the override value that means "read it from the faces"
 @dataclass(frozen=True)
 class Mood:
     """The mood to recommend for: the leading emotion, the valence/energy target in 0-1 (after
-    the strategy), and the valence the faces read as before it (a lift moves valence only)."""
+    the strategy: for a lift, where its journey ends), the point the faces read before it, and
+    the journey's shape (`Lift.ease`)."""
 
     emotion: str
     valence: float
     energy: float
     read_valence: float
+    read_energy: float
     manual: bool = False
     strategy: str = MATCH
+    ease: float = 1.0
 
     @property
     def lifted(self) -> bool:
-        return self.valence != self.read_valence
+        """Whether a lift moves the mood: False for a match, and for a mood already bright."""
+        return (self.valence, self.energy) != self.read
 
     @property
     def read(self) -> tuple[float, float]:
         """Where the faces (or the hand-picked emotion) put the mood, before any lift."""
-        return self.read_valence, self.energy
+        return self.read_valence, self.read_energy
+
+    @property
+    def destination(self) -> tuple[float, float]:
+        """Where the music aims: the mood read, or where a lift's journey ends."""
+        return self.valence, self.energy
 
 
 def group_mean(readings: Sequence[EmotionScores]) -> np.ndarray:
@@ -112,15 +139,23 @@ def from_probabilities(
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
     probabilities = np.asarray(probabilities, np.float64)
-    valence, energy = probabilities @ _COORDINATES
-    aimed = valence
-    if strategy == LIFT and valence < LIFT_VALENCE:
-        aimed = valence + float(probabilities @ _LIFT_SHARES) * (LIFT_VALENCE - valence)
+    read = probabilities @ _COORDINATES
+    aimed, ease = read, 1.0
+    if strategy == LIFT:
+        share = float(probabilities @ _LIFT_SHARES)
+        destination = read + share * (np.asarray(LIFT_POINT) - read)
+        if np.hypot(*(destination - read)) >= ALREADY_THERE:
+            # Each emotion shapes the path as much as it moves it: happy faces in the group
+            # neither lengthen the journey nor change its gait.
+            aimed = destination
+            ease = float(probabilities @ (_LIFT_SHARES * _LIFT_EASES)) / share
     return Mood(
         emotion=EMOTIONS[int(np.argmax(probabilities))],
-        valence=round(float(aimed), 3),
-        energy=round(float(energy), 3),
-        read_valence=round(float(valence), 3),
+        valence=round(float(aimed[0]), 3),
+        energy=round(float(aimed[1]), 3),
+        read_valence=round(float(read[0]), 3),
+        read_energy=round(float(read[1]), 3),
         manual=manual,
         strategy=strategy,
+        ease=round(ease, 3),
     )

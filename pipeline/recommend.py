@@ -6,6 +6,7 @@ is then a plain function of its inputs. `app.py` needs nothing but this module.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -18,6 +19,7 @@ import pandas as pd
 from catalog import spotify
 from catalog import tracks as catalog
 from catalog.csv_source import BUNDLED_CATALOG, CatalogError, CsvCatalog, catalog_paths
+from catalog.journey import Journey
 from catalog.tracks import ANY_LANGUAGE, DEFAULT_LIMIT, Query, SourceUnavailable, Track, TrackSource
 from pipeline import draw, emotion, faces, hub, images, live, mood, uploads
 from pipeline.draw import save_for_page
@@ -67,6 +69,10 @@ NO_FACE = (
 
 PLOT_COLUMNS = ("point", "name", "valence", "energy")
 FACE_POINT, MOOD_POINT, AIM_POINT, TRACK_POINT = "a face", "mood read", "mood aimed at", "a track"
+JOURNEY_POINT = "the journey"  # dots close enough to read as a line, in play order
+JOURNEY_DOT_SPACING = 0.012  # on the 0-1 plane: under the ~6 px dot at the page's 300 px height
+JOURNEY_STEPS = DEFAULT_LIMIT  # a lift takes at least this many tracks: fewer would each be a
+# jump the ear notices; asked for more at once, the journey takes that many, in smaller steps
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,7 @@ class Recommendation:
     faces_found: int = 0
     scale: float = 1.0  # working copy / uploaded photo, to report boxes in upload pixels
     offset: int = 0  # how many better tracks earlier pages showed ("more")
+    journey: Journey | None = None  # a lift's path as walked; None when the mood is matched
     photo: np.ndarray | None = field(default=None, compare=False, repr=False)  # annotated
 
     def group_scores(self) -> dict[str, float]:
@@ -117,14 +124,32 @@ class Recommendation:
         if self.mood and self.mood.manual:
             parts.append(f"mood set by hand: {self.mood.emotion}")
         if self.mood and self.mood.strategy == LIFT:
-            parts.append("lifting the mood" if self.mood.lifted else "already bright: matched")
+            parts.append(self._lift_words())
         tracks = catalog.count(len(self.tracks), "track")
         if self.offset and self.tracks:
             tracks = f"{tracks} more ({self.offset + 1}-{self.offset + len(self.tracks)})"
-        parts.append(f"{tracks} from {_with_article(self.source)}")
+        parts.append(f"{tracks} from {catalog.named(self.source)}")
         parts.append(f"face detector: {self.detector}")
         line = "; ".join(parts)
         return f"{line}. {self.notice}" if self.notice else line
+
+    def _lift_words(self) -> str:
+        """Where this page stands on the lift: 'lifting the mood: a 10-track journey from sad to
+        brighter', '... steps 1-5 of a 10-track journey (More tracks goes on)', 'arrived: ...'."""
+        if self.journey is None:
+            return "already bright: matched"
+        if not self.tracks:  # the notice says why
+            return "lifting the mood"
+        steps = self.journey.steps
+        whole = f"a {steps}-track journey from {self.mood.emotion} to brighter"
+        first, last = self.offset + 1, self.offset + len(self.tracks)
+        if self.offset >= steps:
+            return "lifting the mood: arrived; more tracks near where the journey ended"
+        if first == 1 and last >= steps:
+            return f"lifting the mood: {whole}"
+        if last < steps:
+            return f"lifting the mood: steps {first}-{last} of {whole} (More tracks goes on)"
+        return f"lifting the mood: steps {first}-{steps} of {whole}, then more near its end"
 
     def table(self) -> list[list]:
         """Rows for the page: title, artist, language, year, why it fits, a markdown link."""
@@ -141,23 +166,65 @@ class Recommendation:
         ]
 
     def plot(self) -> pd.DataFrame:
-        """Points for the page's valence/energy plot: each face's own mood, the mood aimed at,
-        and the tracks."""
-        rows = []
+        """Points for the page's valence/energy plot: a lift's journey as a dotted line through
+        the tracks in play order, each face's own mood, the mood read, the mood aimed at (a
+        lift's destination) and the tracks."""
+        rows = [(JOURNEY_POINT, "the journey", v, e) for v, e in self._journey_line()]
         for number, reading in enumerate(self.faces, start=1):
             own = mood.from_probabilities(np.asarray(reading.scores.probabilities))
             rows.append((FACE_POINT, f"face {number}: {reading.scores.top}", *own.read))
         if self.mood:
             if self.mood.lifted:
                 rows.append((MOOD_POINT, f"read: {self.mood.emotion}", *self.mood.read))
-            aim = "lifted mood" if self.mood.lifted else f"mood: {self.mood.emotion}"
-            rows.append((AIM_POINT, aim, self.mood.valence, self.mood.energy))
+            aim = "where the lift ends" if self.mood.lifted else f"mood: {self.mood.emotion}"
+            rows.append((AIM_POINT, aim, *self.mood.destination))
+        for track, (valence, energy) in zip(self.tracks, self._track_points(), strict=True):
+            if valence is None or energy is None:
+                continue
+            name = f"{track.title} – {track.artist}"
+            if track.step is not None:
+                name = f"{track.step}. {name}"
+            if track.valence is None:
+                name += " (at the point its search aimed at: Spotify gives no valence)"
+            rows.append((TRACK_POINT, name, valence, energy))
+        return pd.DataFrame(rows, columns=list(PLOT_COLUMNS))
+
+    def _track_points(self) -> list[tuple[float | None, float | None]]:
+        """Each track's place on the plane: its own, else (a journey's step found by a search
+        for the words of a region) the waypoint it was found for."""
+        points = []
         for track in self.tracks:
             if track.valence is not None and track.energy is not None:
-                rows.append(
-                    (TRACK_POINT, f"{track.title} – {track.artist}", track.valence, track.energy)
-                )
-        return pd.DataFrame(rows, columns=list(PLOT_COLUMNS))
+                points.append((track.valence, track.energy))
+            elif self.journey is not None and track.step is not None:
+                points.append(self.journey.waypoint(track.step - 1))
+            else:
+                points.append((None, None))
+        return points
+
+    def _journey_line(self) -> list[tuple[float, float]]:
+        """Dots along the lift as this page plays it: from where it left off (the mood read on
+        the first page) through each track in play order to the journey's end."""
+        if self.journey is None or self.mood is None:
+            return []
+        start = self.mood.read if self.offset == 0 else self.journey.waypoint(self.offset - 1)
+        stops = [start, *(p for p in self._track_points() if None not in p), self.journey.end]
+        dots = []
+        for here, there in itertools.pairwise(np.asarray(stops, np.float64)):
+            pieces = max(1, int(np.ceil(np.hypot(*(there - here)) / JOURNEY_DOT_SPACING)))
+            dots += [here + (there - here) * k / pieces for k in range(pieces)]
+        dots.append(np.asarray(stops[-1]))
+        return [(round(float(v), 3), round(float(e), 3)) for v, e in dots]
+
+    def _journey_record(self) -> dict | None:
+        if self.journey is None:
+            return None
+        return {
+            "start": dict(zip(("valence", "energy"), self.journey.start, strict=True)),
+            "destination": dict(zip(("valence", "energy"), self.journey.end, strict=True)),
+            "steps": self.journey.steps,
+            "arrived": self.offset + len(self.tracks) >= self.journey.steps,
+        }
 
     def record(self) -> dict:
         """The API's JSON record (see DESIGN.md); boxes in the uploaded photo's pixels."""
@@ -179,8 +246,10 @@ class Recommendation:
             }
             if self.mood
             else None,
+            "journey": self._journey_record(),
             "tracks": [
                 {
+                    "step": t.step,
                     "title": t.title,
                     "artist": t.artist,
                     "language": t.language,
@@ -211,11 +280,6 @@ class LiveView:
     status: str
     scores: dict[str, float]
     refreshed: Recommendation | None = None  # set when the steady mood or the filters changed
-
-
-def _with_article(source: str) -> str:
-    """'the built-in catalog', but 'Spotify': names of services take no article."""
-    return source if source[:1].isupper() else f"the {source}"
 
 
 def link_text(url: str) -> str:
@@ -359,7 +423,12 @@ class Recommender:
     def _tracks_for(
         self, chosen: Mood, options: Options, readings: Sequence[FaceReading], found: int
     ) -> Recommendation:
-        """Ask the sources for tracks for `chosen`; the result lacks only the photo."""
+        """Ask the sources for tracks for `chosen`; the result lacks only the photo. A lift asks
+        for a journey from the mood read to where the lift ends."""
+        journey = None
+        if chosen.lifted:
+            steps = max(options.limit, JOURNEY_STEPS)
+            journey = Journey(chosen.read, chosen.destination, steps, chosen.ease)
         query = Query(
             chosen.valence,
             chosen.energy,
@@ -369,11 +438,14 @@ class Recommender:
             offset=options.offset,
             mood=chosen.emotion,
             lifted=chosen.lifted,
+            journey=journey,
         )
         try:
             answer = catalog.recommend(self.sources, query)
         except SourceUnavailable as error:
             return self._failed(str(error))
+        if journey is not None and answer.steps is not None:
+            journey = journey.shortened(answer.steps)
         return Recommendation(
             faces=tuple(readings),
             mood=chosen,
@@ -383,6 +455,7 @@ class Recommender:
             detector=self.detector.name,
             faces_found=found,
             offset=options.offset,
+            journey=journey,
         )
 
     def read_faces(

@@ -83,7 +83,10 @@ def test_lift_strategy_more_pages_and_the_plot(app_url, astronaut, tmp_path):
     titles = {(t["title"], t["artist"]) for t in first["tracks"]}
     assert not titles & {(t["title"], t["artist"]) for t in second["tracks"]}
     points = {row[0] for row in plot["data"]}
-    assert points == {"a face", "mood read", "mood aimed at", "a track"}
+    assert points == {"the journey", "a face", "mood read", "mood aimed at", "a track"}
+    assert [t["step"] for t in first["tracks"]] == list(range(1, 11))
+    assert first["journey"]["steps"] == 10 and first["journey"]["arrived"]
+    assert [t["step"] for t in second["tracks"]] == list(range(11, 21))
 
 
 def test_concurrent_requests_of_different_sizes(app_url, astronaut, group_photo, tmp_path):

@@ -65,27 +65,49 @@ def test_manual_override_and_errors():
         mood.target([])
 
 
-def test_lift_moves_toward_pleasant_gently_from_sad_further_from_angry():
-    moves = {}
+def share_of_the_way(lifted: mood.Mood) -> float:
+    """How far a lift went, as a share of the way from the mood read to `LIFT_POINT`."""
+    return (lifted.valence - lifted.read[0]) / (mood.LIFT_POINT[0] - lifted.read[0])
+
+
+def test_lift_goes_gently_from_sad_further_from_angry():
     for emotion in ("sad", "angry"):
         matched, lifted = mood.manual(emotion), mood.manual(emotion, mood.LIFT)
-        assert lifted.read == (matched.valence, matched.energy)
-        assert lifted.energy == matched.energy and lifted.valence > matched.valence
-        assert lifted.lifted and not matched.lifted
-        moves[emotion] = lifted.valence - matched.valence
-    assert 0 < moves["sad"] < moves["angry"]
+        assert lifted.read == (matched.valence, matched.energy) == matched.destination
+        assert lifted.valence > matched.valence and lifted.lifted and not matched.lifted
+    sad, angry = mood.manual("sad", mood.LIFT), mood.manual("angry", mood.LIFT)
+    assert 0 < share_of_the_way(sad) < share_of_the_way(angry)
+    assert sad.ease > angry.ease == 1.0  # sadness lingers at the start, anger walks evenly
+    assert sad.energy > sad.read[1] and angry.energy < angry.read[1]  # both toward LIFT_POINT
+
+
+def test_every_destination_comes_from_the_one_table():
+    assert set(mood.LIFTS) == set(EMOTIONS)
+    for emotion in EMOTIONS:
+        lifted = mood.manual(emotion, mood.LIFT)
+        read = np.array(lifted.read)
+        expected = read + mood.LIFTS[emotion].share * (np.array(mood.LIFT_POINT) - read)
+        if np.hypot(*(expected - read)) < mood.ALREADY_THERE:
+            expected = read
+        assert lifted.destination == pytest.approx(tuple(expected), abs=1e-3), emotion
 
 
 def test_lift_leaves_a_bright_mood_alone():
-    happy = mood.manual("happy", mood.LIFT)
-    assert (happy.valence, happy.energy) == happy.read and not happy.lifted
+    for emotion in ("happy", "surprise"):
+        bright = mood.manual(emotion, mood.LIFT)
+        assert bright.destination == bright.read and not bright.lifted
+    nearly = mood.target([scores(happy=0.8, sad=0.2)], mood.LIFT)  # a lift too short to walk
+    assert not nearly.lifted
 
 
 def test_lift_blends_by_probability():
     mixed = mood.target([scores(sad=0.5, angry=0.5)], mood.LIFT)
     sad, angry = mood.manual("sad", mood.LIFT), mood.manual("angry", mood.LIFT)
-    share = mixed.valence - mixed.read[0]
-    assert sad.valence - sad.read[0] < share < angry.valence - angry.read[0]
+    assert share_of_the_way(sad) < share_of_the_way(mixed) < share_of_the_way(angry)
+    assert angry.ease < mixed.ease < sad.ease
+    # Happy faces in the group shorten the way but do not change its gait.
+    cheered = mood.target([scores(sad=0.6, happy=0.4)], mood.LIFT)
+    assert cheered.ease == pytest.approx(sad.ease)
 
 
 def test_manual_mood_takes_the_same_path_as_a_certain_reading():
