@@ -34,7 +34,7 @@ MIN_CONTRAST = 12  # standard deviation of grey levels
 MIN_SHARPNESS = 40  # variance of the Laplacian: lower is a blur
 MAX_EYE_TILT_DEGREES = 45  # beyond this the landmarks are more likely wrong than the head tilted
 # Test-time augmentation: average each face's reading with its mirror image's. PublicTest
-# 64.42 % -> 64.70 % for the bundled model, 0.8 -> 1.6 ms a face (`training/evaluate.py`).
+# 68.57 % -> 69.16 % for the bundled model, 1.28 -> 2.31 ms a face (`training/evaluate.py`).
 MIRROR_AVERAGE = True
 TFLITE_THREADS = 2
 BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "models" / "emotion_cnn.keras"
