@@ -91,6 +91,19 @@ def test_jitter_moves_the_face_but_keeps_it_sharp():
     assert np.mean((erased > 40) & (erased < 215)) > 0.02  # a noise patch is in
 
 
+def test_chained_jitter_makes_the_same_moves_but_smears_the_face():
+    board = (np.indices((48, 48)).sum(axis=0) // 4 % 2 * 255).astype(np.uint8)
+
+    def crisp_share(chained: bool) -> float:
+        rng = np.random.default_rng(0)
+        moved = [augment.jitter(board, rng, 0.0, chained) for _ in range(20)]
+        return float(np.mean([np.mean((m < 40) | (m > 215)) for m in moved]))
+
+    assert crisp_share(chained=True) < crisp_share(chained=False) - 0.05
+    args = train.parse_args(["--chained-jitter"])
+    assert "--chained-jitter" in train.recipe(args)
+
+
 def tiny_run(tmp_path, epochs: int, *extra: str):
     """Arguments for a quick run on random faces: 64 to train on, 32 to validate."""
     write_npz(tmp_path / "train.npz", 64, 1)

@@ -7,6 +7,8 @@ faces and is tested on sharp ones. Then a random patch may be erased (Zhong et a
 
 The jitter of batch `b` in epoch `e` depends only on (seed, e, b), so a run resumed from its
 checkpoint at epoch `e` sees exactly the batches it would have seen.
+
+`chained=True` keeps the old way (a resampling per move) for the ablation that measures it.
 """
 
 from __future__ import annotations
@@ -26,21 +28,23 @@ ERASE_AREA = (0.02, 0.2)  # share of the face a patch covers
 ERASE_ASPECT = (0.3, 3.3)  # patch height / width, log-uniform
 
 
-def jitter(face: np.ndarray, rng: np.random.Generator, erasing: float) -> np.ndarray:
+def jitter(
+    face: np.ndarray, rng: np.random.Generator, erasing: float, chained: bool = False
+) -> np.ndarray:
     """One 48x48 grey face (uint8) mirrored, rotated, zoomed, shifted and maybe erased."""
     centre = (INPUT_SIDE - 1) / 2
     angle = rng.uniform(-MAX_ROTATION_DEGREES, MAX_ROTATION_DEGREES)
-    warp = cv2.getRotationMatrix2D((centre, centre), angle, rng.uniform(*ZOOM_RANGE))
-    warp[:, 2] += rng.uniform(-MAX_SHIFT, MAX_SHIFT, 2) * INPUT_SIDE
-    if rng.random() < 0.5:  # mirror: x -> side - 1 - x, folded into the same warp
-        warp = warp @ np.array([[-1, 0, INPUT_SIDE - 1], [0, 1, 0], [0, 0, 1]], np.float64)
-    out = cv2.warpAffine(
-        face,
-        warp,
-        (INPUT_SIDE, INPUT_SIDE),
-        flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REPLICATE,
-    )
+    zoom = rng.uniform(*ZOOM_RANGE)
+    shift = rng.uniform(-MAX_SHIFT, MAX_SHIFT, 2) * INPUT_SIDE
+    mirror = rng.random() < 0.5
+    if chained:
+        out = _chained_warps(face, angle, zoom, shift, mirror)
+    else:
+        warp = cv2.getRotationMatrix2D((centre, centre), angle, zoom)
+        warp[:, 2] += shift
+        if mirror:  # x -> side - 1 - x, folded into the same warp
+            warp = warp @ np.array([[-1, 0, INPUT_SIDE - 1], [0, 1, 0], [0, 0, 1]], np.float64)
+        out = _warp(face, warp)
     if rng.random() < erasing:
         area = rng.uniform(*ERASE_AREA) * INPUT_SIDE**2
         aspect = math.exp(rng.uniform(*np.log(ERASE_ASPECT)))
@@ -50,6 +54,28 @@ def jitter(face: np.ndarray, rng: np.random.Generator, erasing: float) -> np.nda
         left = rng.integers(0, INPUT_SIDE - width + 1)
         out[top : top + height, left : left + width] = rng.integers(0, 256, (height, width))
     return out
+
+
+def _warp(face: np.ndarray, warp: np.ndarray) -> np.ndarray:
+    return cv2.warpAffine(
+        face,
+        warp,
+        (INPUT_SIDE, INPUT_SIDE),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+
+
+def _chained_warps(
+    face: np.ndarray, angle: float, zoom: float, shift: np.ndarray, mirror: bool
+) -> np.ndarray:
+    """The previous recipe's jitter: mirror, then shift, rotation and zoom as three
+    resamplings in a row, as Keras's RandomTranslation, RandomRotation and RandomZoom do."""
+    centre = (INPUT_SIDE - 1) / 2
+    out = cv2.flip(face, 1) if mirror else face
+    out = _warp(out, np.array([[1, 0, shift[0]], [0, 1, shift[1]]], np.float64))
+    out = _warp(out, cv2.getRotationMatrix2D((centre, centre), angle, 1.0))
+    return _warp(out, cv2.getRotationMatrix2D((centre, centre), 0.0, zoom))
 
 
 class JitteredFaces(keras.utils.PyDataset):
@@ -62,10 +88,12 @@ class JitteredFaces(keras.utils.PyDataset):
         batch_size: int,
         seed: int,
         erasing: float = 0.0,
+        chained: bool = False,
     ) -> None:
         super().__init__()
         self.faces, self.targets = faces, targets
         self.batch_size, self.seed, self.erasing = batch_size, seed, erasing
+        self.chained = chained
         self.epoch = 0  # set by `FollowEpoch` at the start of each epoch
         self._order: tuple[int, np.ndarray] | None = None  # (epoch, its shuffled row order)
 
@@ -78,7 +106,7 @@ class JitteredFaces(keras.utils.PyDataset):
             self._order = (self.epoch, shuffle.permutation(len(self.faces)))
         rows = self._order[1][index * self.batch_size : (index + 1) * self.batch_size]
         rng = np.random.default_rng((self.seed, self.epoch, index))
-        batch = np.stack([jitter(self.faces[row], rng, self.erasing) for row in rows])
+        batch = np.stack([jitter(self.faces[row], rng, self.erasing, self.chained) for row in rows])
         return batch.astype(np.float32)[..., None], self.targets[rows]
 
 

@@ -119,6 +119,7 @@ def recipe(args: argparse.Namespace) -> str:
         ["python -m training.train", f"--epochs {args.epochs}", f"--seed {args.seed}"]
         + [f"--architecture {args.architecture}", f"--policy {args.policy}"]
         + ([f"--erasing {args.erasing}"] if args.erasing else [])
+        + (["--chained-jitter"] if args.chained_jitter else [])
         + ([f"--peak-lr {args.peak_lr}"] if args.peak_lr != PEAK_LEARNING_RATE else [])
         + ([f"--ema {args.ema}"] if args.ema else [])
     )
@@ -196,7 +197,12 @@ def fit(args: argparse.Namespace, training: Split, public_test: Split) -> None:
     print(f"{model.count_params():,} parameters, {args.epochs} epochs, backend {backend}")
 
     batches = JitteredFaces(
-        training.faces, one_hot(training.labels), args.batch_size, args.seed, args.erasing
+        training.faces,
+        one_hot(training.labels),
+        args.batch_size,
+        args.seed,
+        args.erasing,
+        args.chained_jitter,
     )
     model.fit(
         batches,
@@ -321,6 +327,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--policy", default="float32", help="Keras dtype policy; mixed_bfloat16 for bf16 units"
     )
     parser.add_argument("--erasing", type=float, default=0.0, help="share of faces erased in part")
+    parser.add_argument(
+        "--chained-jitter",
+        action="store_true",
+        help="the previous recipe's jitter, one resampling per move (for its ablation)",
+    )
     parser.add_argument("--seed", type=int, default=2013)
     parser.add_argument("--run-dir", default="training/runs/default", help="checkpoints; resumes")
     parser.add_argument("--out", default=BUNDLED_MODEL, help="the committed model it may replace")
