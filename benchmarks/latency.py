@@ -57,7 +57,7 @@ def in_process(photo: bytes, runs: int) -> dict[str, float]:
 
     from catalog.tracks import Query
     from catalog.tracks import recommend as ask_sources
-    from pipeline import emotion, images, recommend
+    from pipeline import crops, images, recommend
 
     recommender = recommend.build()
     result = recommender.recommend(photo)
@@ -65,7 +65,7 @@ def in_process(photo: bytes, runs: int) -> dict[str, float]:
     rgb = images.load(photo)
     found = recommender.detector.detect(rgb)
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    crop = emotion.crop(grey, found[0], emotion.framing_for(recommender.detector.name))[None]
+    crop = crops.crop(grey, found[0], crops.framing_for(recommender.detector.name))[None]
     query = Query(result.mood.valence, result.mood.energy)
     return {
         "detector": recommender.detector.name,

@@ -12,11 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import keras
 import numpy as np
-
-from pipeline.faces import Face
 
 log = logging.getLogger(__name__)
 
@@ -26,37 +23,11 @@ EMOTIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surpri
 INPUT_SIDE = 48  # pixels; FER-2013 faces are 48x48 grey
 INPUT_SHAPE = (INPUT_SIDE, INPUT_SIDE, 1)
 
-ROTATION_PAD = 1.5  # crop this much wider before levelling the eyes, so corners stay filled
-# A crop below these reads as noise, not expression (measured on 48x48 crops: a lit webcam face
-# has brightness ~140, contrast ~60, sharpness in the hundreds; a covered camera ~6, ~3, ~4).
-MIN_BRIGHTNESS = 30  # mean grey level
-MIN_CONTRAST = 12  # standard deviation of grey levels
-MIN_SHARPNESS = 40  # variance of the Laplacian: lower is a blur
-MAX_EYE_TILT_DEGREES = 45  # beyond this the landmarks are more likely wrong than the head tilted
 # Test-time augmentation: average each face's reading with its mirror image's. PublicTest
 # 68.57 % -> 69.16 % for the bundled model, 1.28 -> 2.31 ms a face (`training/evaluate.py`).
 MIRROR_AVERAGE = True
 TFLITE_THREADS = 2
 BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "models" / "emotion_cnn.keras"
-
-
-@dataclass(frozen=True)
-class Framing:
-    """Where FER-2013's 48x48 frame (brow to chin) sits relative to a detector's face box."""
-
-    scale: float  # frame side / the box's longer side
-    shift_x: float  # frame centre minus box centre, in box sides (positive: right, down)
-    shift_y: float
-
-
-# Measured by `python -m training.framing`: each detector run on 3,000 Training faces set in
-# plain canvases, where FER-2013's own frame is known; medians. The old fixed 1.1 x box crop
-# showed YuNet faces 11 % smaller than the model was trained on.
-FRAMINGS: dict[str, Framing] = {
-    "YuNet": Framing(scale=0.988, shift_x=0.0, shift_y=-0.017),
-    "Haar cascade": Framing(scale=1.039, shift_x=0.004, shift_y=0.007),
-}
-DEFAULT_FRAMING = Framing(scale=1.0, shift_x=0.0, shift_y=0.0)
 
 
 class ModelContractError(ValueError):
@@ -200,49 +171,3 @@ def load(path: str | Path = BUNDLED_MODEL) -> EmotionModel:
     """Load a `.keras` emotion model and prepare its fast inference path."""
     keras_model = keras.saving.load_model(path, compile=False)
     return EmotionModel(keras_model, source=str(path))
-
-
-def crop(grey: np.ndarray, face: Face, framing: Framing = DEFAULT_FRAMING) -> np.ndarray:
-    """Cut one face out of a grey photo as a 48x48 uint8 square framed as FER-2013 frames its
-    faces (`framing`, the detector's), eyes levelled when known."""
-    x, y, w, h = face.box
-    side = max(w, h)
-    centre = (x + w / 2 + framing.shift_x * side, y + h / 2 + framing.shift_y * side)
-    # A square window wide enough to rotate inside (edges replicated past the photo's border),
-    # area-averaged down once, then levelled and cut to 48x48 around its centre.
-    window = max(round(side * framing.scale * ROTATION_PAD), 2)
-    out_side = round(INPUT_SIDE * ROTATION_PAD)
-    patch = cv2.getRectSubPix(grey, (window, window), centre)
-    interpolation = cv2.INTER_AREA if window > out_side else cv2.INTER_LINEAR
-    patch = cv2.resize(patch, (out_side, out_side), interpolation=interpolation)
-    level = cv2.getRotationMatrix2D((out_side / 2, out_side / 2), _eye_angle(face), 1.0)
-    level[:, 2] -= (out_side - INPUT_SIDE) / 2
-    return cv2.warpAffine(
-        patch,
-        level,
-        (INPUT_SIDE, INPUT_SIDE),
-        flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REPLICATE,
-    )
-
-
-def framing_for(detector_name: str) -> Framing:
-    """The measured framing of a detector's boxes; an unmeasured detector's box is the frame."""
-    return FRAMINGS.get(detector_name, DEFAULT_FRAMING)
-
-
-def _eye_angle(face: Face) -> float:
-    """Degrees to rotate so the eyes are level; 0 without landmarks or for implausible tilts."""
-    if face.eyes is None:
-        return 0.0
-    (rx, ry), (lx, ly) = face.eyes
-    angle = float(np.degrees(np.arctan2(ly - ry, lx - rx)))
-    return angle if abs(angle) <= MAX_EYE_TILT_DEGREES else 0.0
-
-
-def readable(crop: np.ndarray) -> bool:
-    """Whether a 48x48 grey crop is lit and sharp enough for its expression to be read."""
-    sharpness = cv2.Laplacian(crop, cv2.CV_64F).var()
-    return (
-        crop.mean() >= MIN_BRIGHTNESS and crop.std() >= MIN_CONTRAST and sharpness >= MIN_SHARPNESS
-    )

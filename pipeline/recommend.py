@@ -21,7 +21,7 @@ from catalog import tracks as catalog
 from catalog.csv_source import BUNDLED_CATALOG, CatalogError, CsvCatalog, catalog_paths
 from catalog.journey import Journey
 from catalog.tracks import ANY_LANGUAGE, DEFAULT_LIMIT, Query, SourceUnavailable, Track, TrackSource
-from pipeline import draw, emotion, faces, hub, images, live, mood, uploads
+from pipeline import crops, draw, emotion, faces, hub, images, live, mood, uploads
 from pipeline.draw import save_for_page
 from pipeline.emotion import EMOTIONS, EmotionModel, EmotionScores
 from pipeline.faces import Detector, Face
@@ -464,14 +464,14 @@ class Recommender:
         """Classify every face of one photo in a single batched model call; with
         `readable_only`, faces too dark or blurred to read are left out."""
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-        framing = emotion.framing_for(self.detector.name)
-        crops = [emotion.crop(grey, face, framing) for face in found]
+        framing = crops.framing_for(self.detector.name)
+        cut = [crops.crop(grey, face, framing) for face in found]
         if readable_only:
-            kept = [(f, c) for f, c in zip(found, crops, strict=True) if emotion.readable(c)]
-            found, crops = [f for f, _ in kept], [c for _, c in kept]
-        if not crops:
+            kept = [(f, c) for f, c in zip(found, cut, strict=True) if crops.readable(c)]
+            found, cut = [f for f, _ in kept], [c for _, c in kept]
+        if not cut:
             return []
-        scores = self.model.classify(np.stack(crops))
+        scores = self.model.classify(np.stack(cut))
         return [FaceReading(f, s) for f, s in zip(found, scores, strict=True)]
 
     def _failed(self, message: str, photo: np.ndarray | None = None) -> Recommendation:

@@ -226,15 +226,15 @@ def test_reading_order_is_rows_then_columns():
 
 
 def test_faces_are_cropped_with_the_detectors_framing(recommender, astronaut, monkeypatch):
-    from pipeline import emotion
+    from pipeline import crops
 
     framings = []
-    real_crop = emotion.crop
+    real_crop = crops.crop
 
-    def recording_crop(grey, face, framing=emotion.DEFAULT_FRAMING):
+    def recording_crop(grey, face, framing=crops.DEFAULT_FRAMING):
         framings.append(framing)
         return real_crop(grey, face, framing)
 
-    monkeypatch.setattr(emotion, "crop", recording_crop)
+    monkeypatch.setattr(crops, "crop", recording_crop)
     recommender.recommend(encode(astronaut))
-    assert framings == [emotion.FRAMINGS["Haar cascade"]]
+    assert framings == [crops.FRAMINGS["Haar cascade"]]

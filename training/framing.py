@@ -12,12 +12,15 @@ app aligns landmarks to.
 
 Then, on PublicTest set in canvases the same way, it compares the model's accuracy through
 detector + crop with its accuracy on the original 48x48 faces: the crop is right when the two
-agree. Labels are used only for that comparison, never for the fit.
+agree. Two readings in between split any loss: the face cut at its known frame (what enlarging
+and shrinking back alone cost) and cut by the detector's box and framing without landmarks.
+Labels are used only for that comparison, never for the fit.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import statistics
 from pathlib import Path
@@ -25,7 +28,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from pipeline import emotion, faces
+from pipeline import crops, emotion, faces
+from pipeline.crops import FER_LANDMARKS
 from pipeline.emotion import INPUT_SIDE
 from training import evaluate
 from training.data import DEFAULT_DATA_DIR, load_split
@@ -33,9 +37,6 @@ from training.data import DEFAULT_DATA_DIR, load_split
 FACE_SIDE = 160  # px: the enlarged face, a typical size in a photo
 CANVAS_SIDE = 400  # px: room around it for the detector
 DEFAULT_YUNET = DEFAULT_DATA_DIR.parent / "models" / "face_detection_yunet_2026may.onnx"
-# Where YuNet puts its five landmarks on FER-2013's 48x48 frame (right eye, left eye, nose tip,
-# mouth corners): medians over 3,000 Training faces, from `fit` (the run in the model card).
-FER_LANDMARKS = ((14.57, 18.37), (33.12, 18.35), (23.63, 27.96), (16.28, 35.76), (32.03, 35.59))
 
 
 def in_canvas(face: np.ndarray) -> np.ndarray:
@@ -77,9 +78,9 @@ def frame_in_box_terms(face: faces.Face) -> tuple[float, float, float]:
 
 
 def landmarks_on_frame(face: faces.Face) -> np.ndarray:
-    """The face's landmarks in the 48x48 frame's pixels."""
+    """The face's landmarks in the 48x48 frame's pixels (pixel centres at integers)."""
     origin = (CANVAS_SIDE - FACE_SIDE) / 2
-    return (np.array(face.landmarks) - origin) * INPUT_SIDE / FACE_SIDE
+    return (np.array(face.landmarks) - origin + 0.5) * INPUT_SIDE / FACE_SIDE - 0.5
 
 
 def landmark_offset(detector: faces.YuNetDetector, crop: np.ndarray) -> float | None:
@@ -124,26 +125,34 @@ def accuracy_through_crop(
     grey_faces: np.ndarray,
     labels: np.ndarray,
 ) -> dict:
-    """Accuracy on the original faces, and through detector + the app's crop on those found."""
-    crops, kept = [], []
+    """Accuracy on the original faces, and on those found: cut at the known frame (only the
+    enlarging and shrinking back), cut by the box and framing alone, and cut as the app does."""
+    known, boxed, cut, kept = [], [], [], []
+    margin = (CANVAS_SIDE - FACE_SIDE) // 2
+    framing = crops.framing_for(detector.name)
     for index, face in enumerate(grey_faces):
         canvas = in_canvas(face)
         found = central_face(detector.detect(canvas))
         if found is not None:
             grey = cv2.cvtColor(canvas, cv2.COLOR_RGB2GRAY)
-            crops.append(emotion.crop(grey, found, emotion.framing_for(detector.name)))
+            frame = grey[margin : margin + FACE_SIDE, margin : margin + FACE_SIDE]
+            known.append(cv2.resize(frame, (INPUT_SIDE, INPUT_SIDE), interpolation=cv2.INTER_AREA))
+            boxed.append(crops.crop(grey, dataclasses.replace(found, landmarks=None), framing))
+            cut.append(crops.crop(grey, found, framing))
             kept.append(index)
     kept = np.array(kept)
 
-    def accuracy(batch: np.ndarray, truth: np.ndarray) -> float:
+    def accuracy(batch: np.ndarray) -> float:
         scores = evaluate.probabilities(model, batch)
-        return round(float((scores.argmax(axis=1) == truth).mean()), 4)
+        return round(float((scores.argmax(axis=1) == labels[kept]).mean()), 4)
 
     return {
         "detector": detector.name,
         "found": len(kept),
-        "accuracy_original_faces": accuracy(grey_faces[kept], labels[kept]),
-        "accuracy_through_crop": accuracy(np.stack(crops), labels[kept]),
+        "accuracy_original_faces": accuracy(grey_faces[kept]),
+        "accuracy_at_known_frame": accuracy(np.stack(known)),
+        "accuracy_box_framing_only": accuracy(np.stack(boxed)),
+        "accuracy_through_crop": accuracy(np.stack(cut)),
     }
 
 
