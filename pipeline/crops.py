@@ -80,12 +80,13 @@ def readable(crop: np.ndarray) -> bool:
 
 
 def _box_frame(face: Face, framing: Framing) -> tuple[float, float, float]:
-    """(centre x, centre y, side) of the frame the box and the framing describe, in pixels."""
+    """(centre x, centre y, side) of the frame the box and the framing describe, in pixels.
+    A box (x, y, w, h) covers pixels x to x + w - 1, so its centre is x + (w - 1) / 2."""
     x, y, w, h = face.box
     side = max(w, h)
     return (
-        x + w / 2 + framing.shift_x * side,
-        y + h / 2 + framing.shift_y * side,
+        x + (w - 1) / 2 + framing.shift_x * side,
+        y + (h - 1) / 2 + framing.shift_y * side,
         max(side * framing.scale, 1.0),
     )
 

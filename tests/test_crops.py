@@ -24,6 +24,12 @@ def _centre_of_mass(image: np.ndarray) -> tuple[float, float]:
     return float(xs.mean()), float(ys.mean())
 
 
+def test_a_48_px_face_at_its_box_is_cut_out_unchanged():
+    face = np.random.default_rng(5).integers(0, 255, (48, 48)).astype(np.uint8)
+    photo = cv2.copyMakeBorder(face, 30, 20, 10, 40, cv2.BORDER_CONSTANT, value=0)
+    assert np.array_equal(crops.crop(photo, Face((10, 30, 48, 48), 1.0)), face)
+
+
 def test_crop_centres_the_face_small_and_large():
     # A bright dot at the box centre must land at the centre of the 48x48 crop, whether the
     # face is small (upsampled) or large (area-averaged first), and near the photo's edge.

@@ -14,7 +14,8 @@ Then, on PublicTest set in canvases the same way, it compares the model's accura
 detector + crop with its accuracy on the original 48x48 faces: the crop is right when the two
 agree. Two readings in between split any loss: the face cut at its known frame (what enlarging
 and shrinking back alone cost) and cut by the detector's box and framing without landmarks.
-Labels are used only for that comparison, never for the fit.
+Last, it reads PublicTest as if each face were only 16-48 px across in the photo. Labels are
+used only for these comparisons, never for the fit.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from training.data import DEFAULT_DATA_DIR, load_split
 
 FACE_SIDE = 160  # px: the enlarged face, a typical size in a photo
 CANVAS_SIDE = 400  # px: room around it for the detector
+SMALL_FACE_SIDES = (16, 24, 32, 48)  # px across the face in the photo
 DEFAULT_YUNET = DEFAULT_DATA_DIR.parent / "models" / "face_detection_yunet_2026may.onnx"
 
 
@@ -156,6 +158,26 @@ def accuracy_through_crop(
     }
 
 
+def accuracy_by_face_side(
+    model: emotion.EmotionModel,
+    grey_faces: np.ndarray,
+    labels: np.ndarray,
+    sides: tuple[int, ...] = SMALL_FACE_SIDES,
+) -> dict[str, float]:
+    """Accuracy when each face is as small as `side` px in the photo: shrunk, then cut back up
+    to 48x48 by the app's crop at its exact frame (what a distant face in a photo gives)."""
+    result = {}
+    for side in sides:
+        cut = []
+        for face in grey_faces:
+            small = cv2.resize(face, (side, side), interpolation=cv2.INTER_AREA)
+            photo = cv2.copyMakeBorder(small, side, side, side, side, cv2.BORDER_REPLICATE)
+            cut.append(crops.crop(photo, faces.Face((side, side, side, side), 1.0)))
+        scores = evaluate.probabilities(model, np.stack(cut))
+        result[str(side)] = round(float((scores.argmax(axis=1) == labels).mean()), 4)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--faces", type=int, default=3000, help="Training faces to fit on")
@@ -177,6 +199,8 @@ def main() -> None:
             accuracy_through_crop(d, model, public.faces, public.labels) for d in detectors
         ]
         print(json.dumps(results["public_test"], indent=1))
+        results["by_face_side"] = accuracy_by_face_side(model, public.faces, public.labels)
+        print(json.dumps({"PublicTest by face side (px)": results["by_face_side"]}))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
 
