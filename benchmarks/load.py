@@ -49,6 +49,8 @@ class Run:
     threads: list[int] = field(default_factory=list)
     rest_before: int = 0
     rest_after: int = 0
+    app_cpu: float = 0.0  # CPU seconds the app spent during the load
+    client_cpu: float = 0.0  # and the clients (this process)
 
 
 def photos(folder: Path) -> list[Path]:
@@ -170,6 +172,11 @@ def load(url: str, process: psutil.Process, run: Run, clients: int, seconds: flo
                 run.threads.append(process.num_threads())
             done.wait(SAMPLE_EVERY_S)
 
+    def cpu(of: psutil.Process) -> float:
+        times = of.cpu_times()
+        return times.user + times.system
+
+    app_cpu, client_cpu = cpu(process), cpu(psutil.Process())
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     workers = [threading.Thread(target=client_loop, args=(n,)) for n in range(clients)]
@@ -178,6 +185,7 @@ def load(url: str, process: psutil.Process, run: Run, clients: int, seconds: flo
     for worker in workers:
         worker.join()
     run.elapsed = time.monotonic() - started
+    run.app_cpu, run.client_cpu = cpu(process) - app_cpu, cpu(psutil.Process()) - client_cpu
     done.set()
     sampler.join()
 
@@ -208,11 +216,13 @@ def report(runs: list[Run], seconds: float) -> None:
     heads = (
         f"{'checkout':28s} {'answers':>7s} {'errors':>6s} {'req/s':>6s} {'ratio':>5s} "
         f"{'p50 ms':>7s} {'p95 ms':>7s} | RSS MiB: {'rest':>5s} {'peak':>5s} "
-        f"{f'@{half:.0f}s':>5s} {'end':>5s} {'climb':>6s} {'rest':>5s} {'back':>6s} | threads"
+        f"{f'@{half:.0f}s':>5s} {'end':>5s} {'climb':>6s} {'rest':>5s} {'back':>6s} | threads "
+        "| CPU ms an answer: app, clients"
     )
     print(heads)
     reference = None
     for run in runs:
+        answers = max(1, len(run.latencies))
         rate = len(run.latencies) / run.elapsed
         reference = reference or rate
         p50, p95 = (np.percentile(run.latencies or [0], q) * 1000 for q in (50, 95))
@@ -225,7 +235,8 @@ def report(runs: list[Run], seconds: float) -> None:
             f"{rate / reference:5.2f} {p50:7.0f} {p95:7.0f} | {'':8s} "
             f"{run.rest_before / MIB:5.0f} {peak / MIB:5.0f} {middle / MIB:5.0f} "
             f"{end / MIB:5.0f} {climb:+6.1%} {run.rest_after / MIB:5.0f} {back:+6.1%} "
-            f"| {max(run.threads)}"
+            f"| {max(run.threads):7d} | {run.app_cpu / answers * 1000:4.0f}, "
+            f"{run.client_cpu / answers * 1000:4.0f}"
         )
         for error in sorted(set(run.errors))[:5]:
             print(f"    error: {error}")
