@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from pipeline import memory
 from pipeline import recommend as pipeline
 from pipeline.recommend import (
     ANY_LANGUAGE,
@@ -21,6 +22,7 @@ from pipeline.recommend import (
     Recommendation,
     save_for_page,
 )
+from pipeline.uploads import NOT_UPLOADED
 
 CACHE_SWEEP = (300, 600)  # every 5 min, delete Gradio's cached outputs older than 10 min
 SESSION_PHOTO_TTL_S = 900  # a visitor's photo stays in memory this long for re-asking
@@ -46,6 +48,7 @@ LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 logging.basicConfig(format=LOG_FORMAT)
 for logger_name in APP_LOGGERS:
     logging.getLogger(logger_name).setLevel(logging.INFO)
+memory.tune_malloc()  # before the models and threads: a Space sets no MALLOC_* variables
 recommender = pipeline.build()
 UPLOAD_FOLDER = gr.utils.get_upload_folder()  # the only place photos are read from or deleted
 
@@ -160,7 +163,21 @@ def render(result: Recommendation) -> tuple:
     )
 
 
-with gr.Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
+class Blocks(gr.Blocks):
+    """gr.Blocks whose own refusal of a request, before any handler runs, says why in words.
+
+    Gradio refuses a file path outside its upload folder (sent over the raw HTTP API) with a
+    ValueError whose text it hides from the caller: the answer was an error with no message.
+    """
+
+    async def preprocess_data(self, *args, **kwargs):
+        try:
+            return await super().preprocess_data(*args, **kwargs)
+        except gr.exceptions.InvalidPathError as error:
+            raise gr.Error(NOT_UPLOADED, print_exception=False) from error
+
+
+with Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
     gr.Markdown(
         "# 🎭 Face to Music\n"
         "Show a face (or a few). The app reads each one's emotion, works out the group's mood "

@@ -7,7 +7,7 @@ The model file is a Keras 3 `.keras` archive. Input `(N, 48, 48, 1)` float32 gre
 from __future__ import annotations
 
 import logging
-import threading
+import queue
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,7 +82,12 @@ class EmotionModel:
         )
         self._views = 2 if mirror_average else 1  # images read per face
         self._tflite = _to_tflite(keras_model, self._views)
-        self._per_thread = threading.local()  # an interpreter serves one thread at a time
+        # Idle interpreters, lent to one call at a time. A pool, not one per thread: Gradio runs
+        # handlers on any of its ~40 worker threads, and an interpreter per thread (~6 MiB and
+        # a thread of its own each) grew the app by hundreds of MiB under load. The pool holds
+        # as many as calls ever ran at once, which the queue's concurrency bounds.
+        self._idle: queue.SimpleQueue[Callable[[np.ndarray], np.ndarray]] = queue.SimpleQueue()
+        self.interpreters = 0  # made so far: the most calls that have run at once
         self.runtime = "TFLite" if self._tflite else "TensorFlow"
         # Warm up now so the first visitor does not pay for tracing or allocation.
         self.classify(np.zeros((1, *INPUT_SHAPE), np.float32))
@@ -98,32 +103,38 @@ class EmotionModel:
         # Each face, then (with mirror averaging) its mirror image: (N, views, 48, 48, 1).
         views = np.stack([batch, batch[:, :, ::-1]][: self._views], axis=1)
         if self._tflite:
-            run = self._interpreter()
-            probabilities = np.stack([run(face_views) for face_views in views])
+            run = self._borrow()
+            try:
+                probabilities = np.stack([run(face_views) for face_views in views])
+            finally:
+                self._idle.put(run)
         else:
             readings = np.asarray(self._infer(views.reshape(-1, *INPUT_SHAPE)))
             probabilities = readings.reshape(len(batch), self._views, -1)
         probabilities = probabilities.mean(axis=1)
         return [EmotionScores(tuple(float(p) for p in row)) for row in probabilities]
 
-    def _interpreter(self) -> Callable[[np.ndarray], np.ndarray]:
-        """This thread's TFLite interpreter, as a function of one face's (views, 48, 48, 1)."""
-        run = getattr(self._per_thread, "run", None)
-        if run is None:
-            from ai_edge_litert.interpreter import Interpreter
+    def _borrow(self) -> Callable[[np.ndarray], np.ndarray]:
+        """An idle TFLite interpreter, as a function of one face's (views, 48, 48, 1); a new
+        one when all are busy. The caller puts it back in `_idle`."""
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        from ai_edge_litert.interpreter import Interpreter
 
-            # Two threads: one face reads 0.8 ms instead of 1.25 on this 2-core machine.
-            interpreter = Interpreter(model_content=self._tflite, num_threads=TFLITE_THREADS)
-            interpreter.allocate_tensors()
-            into = interpreter.get_input_details()[0]["index"]
-            out_of = interpreter.get_output_details()[0]["index"]
+        # Two threads: one face reads 0.8 ms instead of 1.25 on this 2-core machine.
+        interpreter = Interpreter(model_content=self._tflite, num_threads=TFLITE_THREADS)
+        interpreter.allocate_tensors()
+        into = interpreter.get_input_details()[0]["index"]
+        out_of = interpreter.get_output_details()[0]["index"]
+        self.interpreters += 1
 
-            def run(face: np.ndarray) -> np.ndarray:
-                interpreter.set_tensor(into, face)
-                interpreter.invoke()
-                return interpreter.get_tensor(out_of).copy()
+        def run(face: np.ndarray) -> np.ndarray:
+            interpreter.set_tensor(into, face)
+            interpreter.invoke()
+            return interpreter.get_tensor(out_of).copy()
 
-            self._per_thread.run = run
         return run
 
 

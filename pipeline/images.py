@@ -47,15 +47,23 @@ def read(source: ImageSource) -> Photo:
     data = _read_bytes(source)
     try:
         with Image.open(io.BytesIO(data)) as image:
-            if image.width * image.height > MAX_PIXELS:
-                raise _too_large(image.width, image.height)
-            original_side = max(image.size)
+            # Judged by its size as sent: shrinking a long strip first would refuse a photo whose
+            # short side was big enough, and name a size the visitor never sent.
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise _too_large(width, height)
+            _check_size_of(width, height)
+            scale = working_scale(width, height)
             # JPEG decodes straight at a reduced size (libjpeg's DCT scaling); others are shrunk.
-            image.draft("RGB", (WORKING_SIDE, WORKING_SIDE))
+            image.draft("RGB", (max(1, round(width * scale)), max(1, round(height * scale))))
             upright = ImageOps.exif_transpose(image)
-            upright.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.LANCZOS)
-            rgb = _check_size(_pil_to_rgb(upright))
-            return Photo(rgb, max(rgb.shape[:2]) / original_side)
+            if scale < 1:
+                # The drafted, upright image's own size, so a turned photo keeps its shape.
+                shrink = max(width, height) * scale / max(upright.size)
+                target = tuple(max(1, round(side * shrink)) for side in upright.size)
+                upright = upright.resize(target, Image.Resampling.LANCZOS)
+            rgb = _pil_to_rgb(upright)
+            return Photo(rgb, max(rgb.shape[:2]) / max(width, height))
     except ImageError:
         raise
     except Image.DecompressionBombError as error:  # Pillow's own guard, far above MAX_PIXELS
@@ -68,6 +76,12 @@ def read(source: ImageSource) -> Photo:
         raise ImageError(
             "The image file is damaged or cut short; please upload it again."
         ) from error
+
+
+def working_scale(width: int, height: int) -> float:
+    """How much to shrink a photo of this size: its longer side to `WORKING_SIDE`, but never its
+    shorter side below `MIN_SIDE` (a long strip stays readable); 1 for a photo small enough."""
+    return min(1.0, max(WORKING_SIDE / max(width, height), MIN_SIDE / min(width, height)))
 
 
 def to_rgb(array: np.ndarray) -> np.ndarray:
@@ -134,10 +148,13 @@ def _too_large(width: int, height: int) -> ImageError:
 
 
 def _check_size(rgb: np.ndarray) -> np.ndarray:
-    height, width = rgb.shape[:2]
+    _check_size_of(rgb.shape[1], rgb.shape[0])
+    return rgb
+
+
+def _check_size_of(width: int, height: int) -> None:
     if min(height, width) < MIN_SIDE:
         raise ImageError(
             f"The image is only {width}x{height} pixels; a face needs at least "
-            f"{MIN_SIDE}x{MIN_SIDE}. Please upload a larger photo."
+            f"{MIN_SIDE} pixels each way. Please upload a larger photo."
         )
-    return rgb

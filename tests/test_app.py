@@ -1,5 +1,6 @@
 """End to end: start `python app.py`, call `/recommend` with gradio_client as the README shows."""
 
+import json
 import re
 import time
 from pathlib import Path
@@ -198,3 +199,24 @@ def test_a_raw_api_call_cannot_reach_files_outside_the_upload_folder(app_url, as
     assert "No image was received" in answer.text
     time.sleep(6)  # longer than the deletion grace for real uploads
     assert victim.exists()
+
+
+def test_a_file_gradio_itself_refuses_is_answered_in_words(app_url, astronaut, tmp_path):
+    import httpx
+
+    from pipeline.uploads import NOT_UPLOADED
+
+    victim = tmp_path / "not_an_upload.jpg"
+    victim.write_bytes(encode(astronaut))
+    # Marked as a Gradio file, the path is checked (and refused) by Gradio before the handler.
+    image = {"path": str(victim), "meta": {"_type": "gradio.FileData"}}
+    call = httpx.post(
+        f"{app_url}gradio_api/call/recommend",
+        json={"data": [image, "", "Any", "Auto", 10, "match", 0]},
+        timeout=30,
+    )
+    call.raise_for_status()
+    answer = httpx.get(f"{app_url}gradio_api/call/recommend/{call.json()['event_id']}", timeout=60)
+    assert "event: error" in answer.text
+    assert json.dumps(NOT_UPLOADED) in answer.text
+    assert str(victim) not in answer.text and victim.exists()

@@ -32,4 +32,4 @@ def test_each_answer_gets_its_own_file_even_for_the_same_picture(tmp_path, astro
     assert paths[0] != paths[1]
     for path in paths:
         with Image.open(path) as picture:
-            assert picture.format == "WEBP" and picture.size == astronaut.shape[1::-1]
+            assert picture.format == "JPEG" and picture.size == astronaut.shape[1::-1]

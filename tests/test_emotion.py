@@ -37,7 +37,7 @@ def test_tflite_path_gives_the_keras_models_answers(emotion_model):
     np.testing.assert_allclose(fast, keras_answer, atol=1e-5)
 
 
-def test_threads_get_their_own_interpreter(emotion_model):
+def test_threads_share_a_pool_of_interpreters(emotion_model):
     from concurrent.futures import ThreadPoolExecutor
 
     faces = np.random.default_rng(3).integers(0, 255, (8, 48, 48)).astype(np.uint8)
@@ -45,6 +45,12 @@ def test_threads_get_their_own_interpreter(emotion_model):
     with ThreadPoolExecutor(4) as pool:
         answers = list(pool.map(lambda face: emotion_model.classify(face[None])[0], faces))
     np.testing.assert_allclose([a.probabilities for a in answers], expected, atol=1e-6)
+    made = emotion_model.interpreters
+    assert made <= 1 + 4  # the warm-up's, and at most one per call running at once
+    for _ in range(3):  # fresh threads, one after another, borrow the idle ones
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(emotion_model.classify, faces[:1]).result()
+    assert emotion_model.interpreters == made
 
 
 def test_a_model_that_will_not_convert_runs_on_tensorflow(monkeypatch, emotion_model):

@@ -94,6 +94,21 @@ def test_tiny_image_is_refused():
         images.load(encode(np.zeros((10, 10, 3), np.uint8), "PNG"))
 
 
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_a_long_strip_is_judged_by_its_size_as_sent(fmt):
+    strip = np.random.default_rng(5).integers(0, 255, (30, 3000, 3), np.uint8)
+    photo = images.read(encode(strip, fmt))
+    # Shrunk for work, but never below the shortest side a face can be read at.
+    assert photo.rgb.shape[:2] == (images.MIN_SIDE, 2400)
+    assert photo.scale == pytest.approx(0.8)
+    assert images.read(encode(strip.transpose(1, 0, 2).copy(), fmt)).rgb.shape[:2] == (2400, 24)
+
+
+def test_a_strip_too_thin_is_refused_with_the_size_sent():
+    with pytest.raises(images.ImageError, match="only 30000x10 pixels"):
+        images.load(encode(np.zeros((10, 30000, 3), np.uint8), "PNG"))
+
+
 def test_huge_image_is_shrunk_not_refused():
     big = Image.new("RGB", (8000, 8000), (90, 120, 150))
     rgb = images.load(_save(big, "PNG", compress_level=1))

@@ -238,3 +238,9 @@ def test_faces_are_cropped_with_the_detectors_framing(recommender, astronaut, mo
     monkeypatch.setattr(crops, "crop", recording_crop)
     recommender.recommend(encode(astronaut))
     assert framings == [crops.FRAMINGS["Haar cascade"]]
+
+
+def test_a_long_strip_is_read_not_refused(recommender):
+    strip = np.random.default_rng(6).integers(0, 255, (30, 3000, 3), np.uint8)
+    result = recommender.recommend(encode(strip, "PNG"))
+    assert result.error == recommend.NO_FACE and result.photo is not None
