@@ -8,13 +8,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-# TensorFlow prints a screenful of C++ start-up notes unless told before it is imported.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
 import gradio as gr
 
-from pipeline import present
-from pipeline import recommend as pipeline
+from pipeline.quiet import console, native_stderr_silenced
+
+# TensorFlow's start-up notes (C++ and absl) stay off the console; the app's own lines do not.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+with native_stderr_silenced():
+    from pipeline import present
+    from pipeline import recommend as pipeline
 from pipeline.recommend import (
     ANY_LANGUAGE,
     AUTO,
@@ -31,13 +33,6 @@ from pipeline.recommend import (
 CACHE_SWEEP = (300, 600)  # every 5 min, delete Gradio's cached outputs older than 10 min
 SESSION_PHOTO_TTL_S = 900  # a visitor's photo stays in memory this long for re-asking
 STRATEGY_CHOICES = [("Match my mood", "match"), ("Lift my mood", "lift")]
-PLOT_COLOURS = {
-    present.JOURNEY_POINT: "#CFE3F0",  # pale, under the tracks it threads in play order
-    present.FACE_POINT: "#E69F00",
-    present.MOOD_POINT: "#999999",
-    present.AIM_POINT: "#D55E00",
-    present.TRACK_POINT: "#0072B2",
-}
 LIVE_FRAME_INTERVAL_S = 1 / 15  # the browser sends a frame this often; late ones are dropped
 LIVE_TIME_LIMIT_S = 300  # one live session's share of the server before the camera stops
 LIVE_STREAMS = 4  # visitors streaming at once; more wait their turn
@@ -50,11 +45,15 @@ EXAMPLES = sorted((Path(__file__).parent / "examples").glob("*.jpg"))
 # the Space's log; every other library keeps Python's default of warnings and worse.
 APP_LOGGERS = ("pipeline", "catalog")
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+QUIET_LOGGERS = ("absl",)  # TensorFlow's Python-side notes (a deprecation on converting)
 
-logging.basicConfig(format=LOG_FORMAT)
+logging.basicConfig(format=LOG_FORMAT, stream=console())
 for logger_name in APP_LOGGERS:
     logging.getLogger(logger_name).setLevel(logging.INFO)
-recommender = pipeline.build()
+for logger_name in QUIET_LOGGERS:
+    logging.getLogger(logger_name).setLevel(logging.ERROR)
+with native_stderr_silenced():
+    recommender = pipeline.build()
 UPLOAD_FOLDER = gr.utils.get_upload_folder()  # the only place photos are read from or deleted
 
 
@@ -190,7 +189,8 @@ def render(result: Recommendation) -> tuple:
     if result.photo is not None:
         picture = pipeline.save_for_page(result.photo, annotated.GRADIO_CACHE)
     return (
-        gr.update(value=picture, visible=True),  # in its place again after a live view
+        # In its place again after a live view; its description names every face's label.
+        gr.update(value=picture, visible=True, alt_text=present.photo_description(result)),
         result.group_scores() or None,
         present.cards(result),
         present.plot(result),
@@ -270,7 +270,16 @@ with gr.Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
                 # The API's `page` (0 = the best tracks); the page itself uses "More tracks".
                 first_page = gr.Number(0, precision=0, visible=False, label="Page")
         with gr.Column(scale=3, min_width=320, elem_id="results"):
-            status = gr.Markdown("Choose a photo to hear music for its mood.", elem_id="status")
+            # Plain text, never markup: what a visitor typed shows exactly as typed.
+            status = gr.Textbox(
+                "Choose a photo to hear music for its mood.",
+                show_label=False,
+                container=False,
+                interactive=False,
+                lines=1,
+                max_lines=6,
+                elem_id="status",
+            )
             with gr.Row(elem_id="listen"):
                 with gr.Column(scale=2, min_width=200, elem_id="picture"):
                     annotated = gr.Image(
@@ -289,18 +298,19 @@ with gr.Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
                 scores = gr.Label(
                     label="Emotions (mean over faces)", num_top_classes=3, show_label=True
                 )
+                gr.HTML(present.plot_legend(), elem_id="legend")
                 plot = gr.ScatterPlot(
                     None,  # no frame yet: Gradio redraws a plot that starts empty only from None
                     x="valence",
                     y="energy",
                     color="point",
-                    color_map=PLOT_COLOURS,
+                    color_map=present.PLOT_COLOURS,
                     x_lim=[0, 1],
                     y_lim=[0, 1],
                     x_title="sad ← valence → happy",
                     y_title="calm ← energy → lively",
                     color_title="",
-                    colors_in_legend=list(PLOT_COLOURS),
+                    colors_in_legend=list(present.PLOT_COLOURS),
                     caption=present.PLOT_CAPTION,
                     tooltip=["name"],
                     height=340,
@@ -326,9 +336,7 @@ with gr.Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
         upload, [photo, *options, held], [*answer, *swap], preprocess=False, **private
     )
     chosen.then(**scroll)
-    examples.click(example, [examples, *options], [*answer, *swap], **private).then(
-        **scroll
-    )
+    examples.click(example, [examples, *options], [*answer, *swap], **private).then(**scroll)
     snapshot.change(
         snapshot_taken,
         [snapshot, *options, held],

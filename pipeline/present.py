@@ -34,11 +34,35 @@ EMBED_HEIGHT_PX = 80  # Spotify's compact player: one line with play, title and 
 # The numbers behind a track's fit ("(valence 0.71, energy 0.55, tagged happy)") are for the
 # record; the card keeps the words and the tags.
 NUMBERS_IN_WHY = re.compile(r" \(valence [\d.]+, energy [\d.]+(?:, (tagged [^)]*))?\)")
+PLOT_COLOURS = {  # Okabe-Ito, readable with common colour blindness
+    JOURNEY_POINT: "#CFE3F0",  # pale, under the tracks it threads in play order
+    FACE_POINT: "#E69F00",
+    MOOD_POINT: "#999999",
+    AIM_POINT: "#D55E00",
+    TRACK_POINT: "#0072B2",
+}
+LEGEND_WORDS = {  # what each colour means, in the legend above the plot
+    FACE_POINT: "each face",
+    MOOD_POINT: "mood read (on a lift)",
+    AIM_POINT: "mood aimed at",
+    TRACK_POINT: "a track",
+    JOURNEY_POINT: "the journey (on a lift)",
+}
 PLOT_CAPTION = (
     "Left to right, sad to happy; bottom to top, calm to lively. Each face's mood, the mood "
     "read from them all, the mood the tracks aim at, and every track: point at a dot to name it."
 )
 NO_TRACKS_YET = '<p class="f2m-empty">Your tracks will appear here.</p>'
+
+
+def plot_legend() -> str:
+    """The plot's legend as a line of coloured dots and words, always in full view."""
+    items = "".join(
+        f'<span class="f2m-key"><span class="f2m-dot" style="background:{PLOT_COLOURS[point]}">'
+        f"</span>{html.escape(words)}</span>"
+        for point, words in LEGEND_WORDS.items()
+    )
+    return f'<div class="f2m-legend">{items}</div>'
 
 
 def status(result: Recommendation) -> str:
@@ -286,6 +310,13 @@ def _label_record(result: Recommendation, number: int) -> dict:
         return {}
     label = result.labels[number - 1]
     return {"label": {"text": label.text, "box": list(label.box)}}
+
+
+def photo_description(result: Recommendation) -> str:
+    """The boxed photo in words: 'Faces found: 1: happy 85%, 2: happy 85%.'"""
+    if not result.labels:
+        return "No face found." if result.photo is not None else ""
+    return "Faces found: " + ", ".join(label.text for label in result.labels) + "."
 
 
 def live_status(view: LiveView) -> str:
