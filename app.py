@@ -38,7 +38,7 @@ LIVE_TIME_LIMIT_S = 300  # one live session's share of the server before the cam
 LIVE_STREAMS = 4  # visitors streaming at once; more wait their turn
 CAMERA_CHECK_S = 1.0  # while live, how often the page asks whether frames still come
 CAMERA_OFF_AFTER_S = 2.0  # no frame for this long: the camera was stopped
-PAGE_CSS = Path(__file__).parent / "static" / "page.css"
+PAGE_CSS = Path(__file__).parent / "pipeline" / "page.css"
 EXAMPLES = sorted((Path(__file__).parent / "examples").glob("*.jpg"))
 
 # The app's own start-up lines (which detector, emotion model and track sources it uses) reach
@@ -84,10 +84,15 @@ def recommend(
         the valence/energy plot, the status line, the JSON record (and, for the page only,
         the photo kept in the session and where "More tracks" goes on from).
     """
+    return _from_upload(image, artist, language, mood, limit, strategy, page, held)
+
+
+def _from_upload(image, artist, language, mood, limit, strategy, page, held, on_page=False):
     result, held = recommender.recommend_upload(
         image, held, UPLOAD_FOLDER, artist, language, mood, limit, strategy, page
     )
-    return (*render(result), held, _go_on(result, held, artist, language, mood, strategy))
+    go_on = _go_on(result, held, artist, language, mood, strategy)
+    return (*render(result, on_page), held, go_on)
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,7 @@ def _go_on(result: Recommendation, held: HeldPhoto | None, *choices: object) -> 
 def upload(image, artist, language, mood, limit, strategy, held) -> tuple:
     """A photo just chosen: its answer at once, shown in the photo's place (a file that is no
     readable photo stays in view, with the message that says why)."""
-    answered = recommend(image, artist, language, mood, limit, strategy, 0, held)
+    answered = _from_upload(image, artist, language, mood, limit, strategy, 0, held, True)
     usable = answered[5]["error"] is None  # the record
     return (*answered, *_swap(usable))
 
@@ -123,7 +128,7 @@ def again(artist, language, mood, limit, strategy, held, offset: int | None = No
     result = recommender.recommend(
         held.photo, artist, language, mood, limit, strategy, offset=offset
     )
-    return (*render(result), held, _go_on(result, held, artist, language, mood, strategy))
+    return (*render(result, True), held, _go_on(result, held, artist, language, mood, strategy))
 
 
 def more(artist, language, mood, limit, strategy, shown: MoreFrom | None, held) -> tuple:
@@ -138,7 +143,7 @@ def snapshot_taken(image, artist, language, mood, limit, strategy, held) -> tupl
     """A snapshot just taken (or cleared: then nothing changes)."""
     if image is None:
         return (gr.skip(),) * 9
-    return (*recommend(image, artist, language, mood, limit, strategy, 0, held), "")
+    return (*_from_upload(image, artist, language, mood, limit, strategy, 0, held, True), "")
 
 
 def another_photo() -> tuple:
@@ -182,15 +187,17 @@ def check_camera(state: LiveState | None, last_frame: float | None) -> tuple:
     return present.camera_off(steady), None, gr.Timer(active=False)
 
 
-def render(result: Recommendation) -> tuple:
+def render(result: Recommendation, on_page: bool = False) -> tuple:
+    """What the outputs show of a result; the API gets plain values, the page a little more."""
     if result.error:
         gr.Warning(result.error)
     picture = None
     if result.photo is not None:
         picture = pipeline.save_for_page(result.photo, annotated.GRADIO_CACHE)
+    if on_page:  # in its place again after a live view, described by every face's label
+        picture = gr.update(value=picture, visible=True, alt_text=present.photo_description(result))
     return (
-        # In its place again after a live view; its description names every face's label.
-        gr.update(value=picture, visible=True, alt_text=present.photo_description(result)),
+        picture,
         result.group_scores() or None,
         present.cards(result),
         present.plot(result),
