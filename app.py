@@ -131,6 +131,14 @@ def again(artist, language, mood, limit, strategy, held, offset: int | None = No
     return (*render(result, True), held, _go_on(result, held, artist, language, mood, strategy))
 
 
+def choice_changed(artist, language, mood, limit, strategy, held, streaming) -> tuple:
+    """A choice changed: the photo's tracks again, unless the camera is live (the stream reads
+    the choices with its next frame)."""
+    if streaming is not None:
+        return (gr.skip(),) * 8
+    return again(artist, language, mood, limit, strategy, held)
+
+
 def more(artist, language, mood, limit, strategy, shown: MoreFrom | None, held) -> tuple:
     """The next tracks after those shown, for the same photo and choices; after a change of
     photo or choice, the first tracks for the new ones."""
@@ -181,10 +189,10 @@ def follow(frame, artist, language, mood, limit, strategy, state: LiveState | No
 def check_camera(state: LiveState | None, last_frame: float | None) -> tuple:
     """While live: once frames stop coming, the camera was stopped; say so, keep the tracks."""
     if last_frame is None or time.monotonic() - last_frame < CAMERA_OFF_AFTER_S:
-        return gr.skip(), gr.skip(), gr.skip()
+        return (gr.skip(),) * 4
     steady = state.steady if state else None
     # A fresh state for the next stream, which starts by clearing the boxed photo again.
-    return present.camera_off(steady), None, gr.Timer(active=False)
+    return present.camera_off(steady), None, None, gr.Timer(active=False)
 
 
 def render(result: Recommendation, on_page: bool = False) -> tuple:
@@ -353,8 +361,8 @@ with gr.Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
     ).then(**scroll)
     another.click(another_photo, None, swap[:2], **private)
     for changed in (artist.submit, artist.blur, language.change, mood.change, strategy.change):
-        changed(again, [*options, held], answer, **private)
-    limit.release(again, [*options, held], answer, **private)
+        changed(choice_changed, [*options, held, last_frame], answer, **private)
+    limit.release(choice_changed, [*options, held, last_frame], answer, **private)
     more_button.click(more, [*options, shown_so_far, held], answer, **private)
     camera.stream(
         follow,
@@ -369,7 +377,7 @@ with gr.Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
     clock.tick(
         check_camera,
         [live_state, last_frame],
-        [status, live_state, clock],
+        [status, live_state, last_frame, clock],
         show_progress="hidden",
         **private,
     )

@@ -171,13 +171,12 @@ def _card(track: Track, number: int) -> str:
         f'<a href="{e(url)}" target="_blank" rel="noopener noreferrer">{name} ↗</a>'
         for name, url in hear
     )
-    step = f'<span class="f2m-step">Step {track.step}</span> ' if track.step else ""
     return (
         f'<li class="f2m-track" data-number="{number}">'
         f'<div class="f2m-title"><span class="f2m-n">{number}.</span>{e(track.title)}</div>'
         f'<div class="f2m-artist">{e(track.artist)}</div>'
         f'<div class="f2m-facts">{facts}</div>'
-        f'<div class="f2m-why">{step}{e(plain_why(track.why))}</div>'
+        f'<div class="f2m-why">{e(plain_why(track.why))}</div>'
         f"{player}"
         f'<div class="f2m-links">{anchors}</div>'
         "</li>"

@@ -246,8 +246,8 @@ def test_changes_answer_at_once_and_typed_markup_shows_as_typed(page, site, astr
     wait_for_status(page, "Lifting the mood")
     wait_for_tracks(page, 1)
     assert page.locator("#tracks .f2m-title").first.inner_text() != first
-    steps = page.locator("#tracks .f2m-step").count()  # a journey, step by step
-    assert steps == page.locator("#tracks .f2m-track").count()
+    whys = page.locator("#tracks .f2m-why").all_inner_texts()  # a journey, step by step
+    assert [why.split(" of ")[0] for why in whys] == [f"Step {n}" for n in range(1, len(whys) + 1)]
     assert no_sideways_scroll(page)
     page.wait_for_timeout(SETTLE_MS)
     screenshot(page, "changed")
