@@ -148,14 +148,15 @@ def more(artist, language, mood, limit, strategy, shown: MoreFrom | None, held) 
 
 
 def snapshot_taken(image, artist, language, mood, limit, strategy, held) -> tuple:
-    """A snapshot just taken (or cleared: then nothing changes)."""
+    """A snapshot just taken, answered in its place like a photo (cleared: nothing changes)."""
     if image is None:
-        return (gr.skip(),) * 9
-    return (*_from_upload(image, artist, language, mood, limit, strategy, 0, held, True), "")
+        return (gr.skip(),) * 11
+    answered = _from_upload(image, artist, language, mood, limit, strategy, 0, held, True)
+    return (*answered, *_swap(answered[5]["error"] is None))
 
 
 def another_photo() -> tuple:
-    """Back to choosing a photo: the upload box returns, empty."""
+    """Back to choosing a photo: the upload box (or the camera) returns, empty."""
     return gr.update(value=None, visible=True), gr.update(visible=False)
 
 
@@ -250,6 +251,7 @@ with gr.Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
                     snapshot = gr.Image(
                         label="Snapshot from your camera", sources=["webcam"], type="filepath"
                     )
+                    another_snapshot = gr.Button("Another snapshot", visible=False, size="sm")
                 with gr.Tab("Live"):
                     camera = gr.Image(
                         label="Your camera, live (press record)",
@@ -355,11 +357,12 @@ with gr.Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
     snapshot.change(
         snapshot_taken,
         [snapshot, *options, held],
-        [*answer, live_view],
+        [*answer, snapshot, another_snapshot, live_view],
         preprocess=False,
         **private,
     ).then(**scroll)
     another.click(another_photo, None, swap[:2], **private)
+    another_snapshot.click(another_photo, None, [snapshot, another_snapshot], **private)
     for changed in (artist.submit, artist.blur, language.change, mood.change, strategy.change):
         changed(choice_changed, [*options, held, last_frame], answer, **private)
     limit.release(choice_changed, [*options, held, last_frame], answer, **private)

@@ -350,9 +350,10 @@ def camera_off(steady: str | None) -> str:
 
 # After an answer on a narrow screen the results sit below the photo and the choices: bring
 # them into view (on a wide one they are beside them, already in view, and nothing moves).
-SCROLL_TO_RESULTS = """() => {
+# The short wait lets the page settle first: the upload box or camera gives way to the photo.
+SCROLL_TO_RESULTS = """() => setTimeout(() => {
   const results = document.getElementById('results');
   if (results && results.getBoundingClientRect().top > window.innerHeight / 3) {
     results.scrollIntoView({behavior: 'smooth', block: 'start'});
   }
-}"""
+}, 150)"""

@@ -309,3 +309,19 @@ def test_live_webcam_shows_one_picture_and_stop_keeps_the_tracks(page, site, gra
     assert page.locator("#tracks .f2m-track").count() == 10  # its tracks stay
     screenshot(page, "live_stopped")
     assert files_in(gradio_cache) <= before  # no frame of the visitor was written on the server
+
+
+def test_a_snapshot_is_answered_in_its_place(page, site):
+    page.goto(site)
+    page.get_by_role("tab", name="Snapshot").click()
+    page.locator("text=Click to Access Webcam").locator("visible=true").first.click()
+    page.wait_for_timeout(SETTLE_MS)  # the camera's first frames are still dark
+    page.get_by_role("button", name="capture photo").locator("visible=true").first.click()
+    wait_for_status(page, "1 face, mood: happy")
+    wait_for_tracks(page)
+    page.wait_for_timeout(SETTLE_MS)
+    assert page.get_by_role("button", name="Another snapshot").is_visible()
+    assert page.locator("#boxed img").is_visible()
+    screenshot(page, "snapshot")
+    for index in range(3):
+        assert in_view(page, "#tracks .f2m-track", index), f"track {index + 1} out of view"
