@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import logging
+import os
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import gradio as gr
 
 from pipeline import memory
-from pipeline import recommend as pipeline
+from pipeline.quiet import console, native_stderr_silenced
+
+# TensorFlow's start-up notes (C++ and absl) stay off the console; the app's own lines do not.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+with native_stderr_silenced():
+    from pipeline import present
+    from pipeline import recommend as pipeline
 from pipeline.recommend import (
     ANY_LANGUAGE,
     AUTO,
@@ -20,36 +29,34 @@ from pipeline.recommend import (
     HeldPhoto,
     LiveState,
     Recommendation,
-    save_for_page,
 )
 from pipeline.uploads import NOT_UPLOADED
 
 CACHE_SWEEP = (300, 600)  # every 5 min, delete Gradio's cached outputs older than 10 min
 SESSION_PHOTO_TTL_S = 900  # a visitor's photo stays in memory this long for re-asking
-TABLE_HEADERS = ["Title", "Artist", "Language", "Year", "Why it fits", "Spotify"]
 STRATEGY_CHOICES = [("Match my mood", "match"), ("Lift my mood", "lift")]
-PLOT_COLOURS = {
-    "the journey": "#CFE3F0",  # pale, under the tracks it threads in play order
-    "a face": "#E69F00",
-    "mood read": "#999999",
-    "mood aimed at": "#D55E00",
-    "a track": "#0072B2",
-}
-TABLE_HEIGHT_PX = 900  # ten wrapped rows without an inner scroll bar
 LIVE_FRAME_INTERVAL_S = 1 / 15  # the browser sends a frame this often; late ones are dropped
 LIVE_TIME_LIMIT_S = 300  # one live session's share of the server before the camera stops
 LIVE_STREAMS = 4  # visitors streaming at once; more wait their turn
+CAMERA_CHECK_S = 1.0  # while live, how often the page asks whether frames still come
+CAMERA_OFF_AFTER_S = 2.0  # no frame for this long: the camera was stopped
+PAGE_CSS = Path(__file__).parent / "pipeline" / "page.css"
+EXAMPLES = sorted((Path(__file__).parent / "examples").glob("*.jpg"))
 
-# The app's own start-up lines (which emotion model and track sources it uses) reach
+# The app's own start-up lines (which detector, emotion model and track sources it uses) reach
 # the Space's log; every other library keeps Python's default of warnings and worse.
 APP_LOGGERS = ("pipeline", "catalog")
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+QUIET_LOGGERS = ("absl",)  # TensorFlow's Python-side notes (a deprecation on converting)
 
-logging.basicConfig(format=LOG_FORMAT)
+logging.basicConfig(format=LOG_FORMAT, stream=console())
 for logger_name in APP_LOGGERS:
     logging.getLogger(logger_name).setLevel(logging.INFO)
+for logger_name in QUIET_LOGGERS:
+    logging.getLogger(logger_name).setLevel(logging.ERROR)
 memory.tune_malloc()  # before the models and threads: a Space sets no MALLOC_* variables
-recommender = pipeline.build()
+with native_stderr_silenced():
+    recommender = pipeline.build()
 UPLOAD_FOLDER = gr.utils.get_upload_folder()  # the only place photos are read from or deleted
 
 
@@ -76,28 +83,19 @@ def recommend(
         page: 0 for the best tracks; 1, 2, ... for the next ones ("more"; on a lift, the
             journey's next steps, then tracks near where it ended).
     Returns:
-        the annotated photo, the mean emotion scores, the track table, the valence/energy
-        plot, the status line, the JSON record (and, for the page only, the photo kept in the
-        session and where "More tracks" goes on from).
+        the annotated photo, the mean emotion scores, the tracks (as the page's HTML cards),
+        the valence/energy plot, the status line, the JSON record (and, for the page only,
+        the photo kept in the session and where "More tracks" goes on from).
     """
-    return _answer(image, artist, language, mood, limit, strategy, page, None, held)
+    return _from_upload(image, artist, language, mood, limit, strategy, page, held)
 
 
-def more(
-    image: dict | None,
-    artist: str,
-    language: str,
-    mood: str,
-    limit: int,
-    strategy: str,
-    shown: MoreFrom | None,
-    held: HeldPhoto | None,
-) -> tuple:
-    """The next tracks after those shown, for the same photo and choices (the "More tracks"
-    button); after a change of photo or choice, the first tracks for the new ones."""
-    same = shown is not None and shown.choices == _choices(image, artist, language, mood, strategy)
-    offset = shown.offset if same else 0
-    return _answer(image, artist, language, mood, limit, strategy, 0, offset, held)
+def _from_upload(image, artist, language, mood, limit, strategy, page, held, on_page=False):
+    result, held = recommender.recommend_upload(
+        image, held, UPLOAD_FOLDER, artist, language, mood, limit, strategy, page
+    )
+    go_on = _go_on(result, held, artist, language, mood, strategy)
+    return (*render(result, on_page), held, go_on)
 
 
 @dataclass(frozen=True)
@@ -108,58 +106,115 @@ class MoreFrom:
     choices: tuple
 
 
-def _choices(image: dict | None, *options: object) -> tuple:
-    upload = image.get("path") if isinstance(image, dict) else image
-    return (upload, *options)
+def _go_on(result: Recommendation, held: HeldPhoto | None, *choices: object) -> MoreFrom:
+    return MoreFrom(result.offset + len(result.tracks), (held and held.upload, *choices))
 
 
-def _answer(image, artist, language, mood, limit, strategy, page, offset, held) -> tuple:
-    result, held = recommender.recommend_upload(
-        image, held, UPLOAD_FOLDER, artist, language, mood, limit, strategy, page, offset
+def upload(image, artist, language, mood, limit, strategy, held) -> tuple:
+    """A photo just chosen: its answer at once, shown in the photo's place (a file that is no
+    readable photo stays in view, with the message that says why)."""
+    answered = _from_upload(image, artist, language, mood, limit, strategy, 0, held, True)
+    usable = answered[5]["error"] is None  # the record
+    return (*answered, *_swap(usable))
+
+
+def example(index: int, artist, language, mood, limit, strategy) -> tuple:
+    """One of the example photos, read from the app's own folder (never from uploads)."""
+    held = pipeline.held_example(EXAMPLES[index])
+    return (*again(artist, language, mood, limit, strategy, held), *_swap(True))
+
+
+def again(artist, language, mood, limit, strategy, held, offset: int | None = None) -> tuple:
+    """The same photo with the choices as they are now (a filter changed, or "More tracks")."""
+    if held is None:
+        return (gr.skip(),) * 8  # no photo yet: the choices wait for one
+    result = recommender.recommend(
+        held.photo, artist, language, mood, limit, strategy, offset=offset
     )
-    go_on = MoreFrom(
-        result.offset + len(result.tracks), _choices(image, artist, language, mood, strategy)
-    )
-    return (*render(result), held, go_on)
+    return (*render(result, True), held, _go_on(result, held, artist, language, mood, strategy))
 
 
-def follow(
-    frame,
-    artist: str,
-    language: str,
-    mood: str,
-    limit: int,
-    strategy: str,
-    state: LiveState | None,
-) -> tuple:
+def choice_changed(artist, language, mood, limit, strategy, held, streaming) -> tuple:
+    """A choice changed: the photo's tracks again, unless the camera is live (the stream reads
+    the choices with its next frame)."""
+    if streaming is not None:
+        return (gr.skip(),) * 8
+    return again(artist, language, mood, limit, strategy, held)
+
+
+def more(artist, language, mood, limit, strategy, shown: MoreFrom | None, held) -> tuple:
+    """The next tracks after those shown, for the same photo and choices; after a change of
+    photo or choice, the first tracks for the new ones."""
+    same = shown is not None and held is not None
+    same = same and shown.choices == (held.upload, artist, language, mood, strategy)
+    return again(artist, language, mood, limit, strategy, held, shown.offset if same else 0)
+
+
+def snapshot_taken(image, artist, language, mood, limit, strategy, held) -> tuple:
+    """A snapshot just taken, answered in its place like a photo (cleared: nothing changes)."""
+    if image is None:
+        return (gr.skip(),) * 11
+    answered = _from_upload(image, artist, language, mood, limit, strategy, 0, held, True)
+    return (*answered, *_swap(answered[5]["error"] is None))
+
+
+def another_photo() -> tuple:
+    """Back to choosing a photo: the upload box (or the camera) returns, empty."""
+    return gr.update(value=None, visible=True), gr.update(visible=False)
+
+
+def _swap(answered: bool) -> tuple:
+    """The upload box gives its place to the boxed photo once a photo is answered, and an
+    earlier live frame goes."""
+    return gr.update(visible=not answered), gr.update(visible=answered), ""
+
+
+def follow(frame, artist, language, mood, limit, strategy, state: LiveState | None) -> tuple:
     """One live webcam frame: the boxed frame and smoothed scores every time, the status, and
     new tracks only when the steady mood or a filter changes."""
     if frame is None:
-        return (gr.skip(),) * 8
+        return (gr.skip(),) * 10
     view = recommender.live(frame, state or LiveState(), artist, language, limit, strategy, mood)
     fresh = view.refreshed
     return (
-        None if state is None else gr.skip(),  # a new stream clears an earlier photo's boxes
-        view.frame,
+        gr.update(visible=False) if state is None else gr.skip(),  # the live frame takes over
+        present.live_frame(view),
         view.scores or None,
-        view.status,
-        fresh.table() if fresh else gr.skip(),
-        fresh.plot() if fresh else gr.skip(),
-        fresh.record() if fresh else gr.skip(),
+        present.live_status(view),
+        present.cards(fresh) if fresh else gr.skip(),
+        present.plot(fresh) if fresh else gr.skip(),
+        present.record(fresh) if fresh else gr.skip(),
         view.state,
+        time.monotonic(),
+        gr.Timer(active=True) if state is None else gr.skip(),
     )
 
 
-def render(result: Recommendation) -> tuple:
+def check_camera(state: LiveState | None, last_frame: float | None) -> tuple:
+    """While live: once frames stop coming, the camera was stopped; say so, keep the tracks."""
+    if last_frame is None or time.monotonic() - last_frame < CAMERA_OFF_AFTER_S:
+        return (gr.skip(),) * 4
+    steady = state.steady if state else None
+    # A fresh state for the next stream, which starts by clearing the boxed photo again.
+    return present.camera_off(steady), None, None, gr.Timer(active=False)
+
+
+def render(result: Recommendation, on_page: bool = False) -> tuple:
+    """What the outputs show of a result; the API gets plain values, the page a little more."""
     if result.error:
         gr.Warning(result.error)
+    picture = None
+    if result.photo is not None:
+        picture = pipeline.save_for_page(result.photo, annotated.GRADIO_CACHE)
+    if on_page:  # in its place again after a live view, described by every face's label
+        picture = gr.update(value=picture, visible=True, alt_text=present.photo_description(result))
     return (
-        None if result.photo is None else save_for_page(result.photo, annotated.GRADIO_CACHE),
+        picture,
         result.group_scores() or None,
-        result.table(),
-        result.plot(),
-        result.status(),
-        result.record(),
+        present.cards(result),
+        present.plot(result),
+        present.status(result),
+        present.record(result),
     )
 
 
@@ -179,55 +234,65 @@ class Blocks(gr.Blocks):
 
 with Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
     gr.Markdown(
-        "# 🎭 Face to Music\n"
-        "Show a face (or a few). The app reads each one's emotion, works out the group's mood "
-        "and picks tracks that fit it. Your photo is read in memory and deleted from the server "
-        "at once; the boxed copy shown back is cleared from its cache within minutes."
+        "# 🎭 Face to Music\nShow a face, or a few: hear music for the mood they share. "
+        "Your photo is read in memory and deleted from the server at once.",
+        elem_id="intro",
     )
-    held_upload = gr.State(None, time_to_live=SESSION_PHOTO_TTL_S)
-    held_snapshot = gr.State(None, time_to_live=SESSION_PHOTO_TTL_S)
+    held = gr.State(None, time_to_live=SESSION_PHOTO_TTL_S)  # the last photo asked about
     live_state = gr.State(None, time_to_live=LIVE_TIME_LIMIT_S)
-    upload_page = gr.State(None)  # where each tab's "More tracks" goes on from
-    snapshot_page = gr.State(None)
-    with gr.Row():
-        with gr.Column(scale=2):
+    last_frame = gr.State(None, time_to_live=LIVE_TIME_LIMIT_S)  # when the last frame came
+    shown_so_far = gr.State(None)  # where "More tracks" goes on from
+    clock = gr.Timer(CAMERA_CHECK_S, active=False)
+    with gr.Row(elem_id="page"):
+        with gr.Column(scale=2, min_width=320, elem_id="ask"):
             with gr.Tabs():
-                with gr.Tab("Upload"):
+                with gr.Tab("Photo"):
                     photo = gr.Image(
-                        label="Photo", sources=["upload", "clipboard"], type="filepath"
+                        label="Photo",
+                        sources=["upload", "clipboard"],
+                        type="filepath",
+                        height=360,
+                        elem_id="photo",
                     )
-                    with gr.Row():
-                        upload_button = gr.Button("Recommend music", variant="primary")
-                        upload_more = gr.Button("More tracks")
-                with gr.Tab("Webcam"), gr.Tabs():
-                    with gr.Tab("Snapshot"):
-                        snapshot = gr.Image(
-                            label="Snapshot from your camera", sources=["webcam"], type="filepath"
-                        )
-                        with gr.Row():
-                            webcam_button = gr.Button("Recommend music", variant="primary")
-                            webcam_more = gr.Button("More tracks")
-                    with gr.Tab("Live"):
-                        camera = gr.Image(
-                            label="Your camera, live (press record)",
-                            sources=["webcam"],
-                            streaming=True,
-                            type="numpy",
-                        )
-                        # The boxed frame travels inside the page as an inline image: unlike
-                        # gr.Image, which saves every output to disk, it leaves no file behind.
-                        live_view = gr.HTML(label="Live reading")
+                    another = gr.Button("Another photo", visible=False, size="sm")
+                    # The API's entry point; the page itself answers as soon as a photo is chosen.
+                    api_button = gr.Button("Recommend music", visible=False)
+                    examples = gr.Dataset(
+                        components=[gr.Image(type="filepath", render=False)],
+                        samples=[[str(path)] for path in EXAMPLES],
+                        label="No photo at hand? Try one of these",
+                        type="index",
+                        elem_id="examples",
+                    )
+                with gr.Tab("Snapshot"):
+                    snapshot = gr.Image(
+                        label="Snapshot from your camera", sources=["webcam"], type="filepath"
+                    )
+                    another_snapshot = gr.Button("Another snapshot", visible=False, size="sm")
+                with gr.Tab("Live"):
+                    camera = gr.Image(
+                        label="Your camera, live (press record)",
+                        sources=["webcam"],
+                        streaming=True,
+                        type="numpy",
+                        elem_id="camera",
+                    )
             strategy = gr.Radio(
                 STRATEGY_CHOICES,
                 value=MATCH,
                 label="Music for my mood",
-                info="Match it, or lift it: a playlist that starts where you are and moves step "
-                "by step to brighter music (gently from sad, further from angry)",
+                info="Match it, or lift it: a playlist that moves step by step to brighter music",
             )
-            artist = gr.Textbox("", label="Favourite artist", placeholder="any artist")
-            language = gr.Dropdown(
-                list(recommender.languages), value=ANY_LANGUAGE, label="Language"
-            )
+            with gr.Row():
+                artist = gr.Textbox(
+                    "", label="Favourite artist", placeholder="any artist", min_width=160
+                )
+                language = gr.Dropdown(
+                    list(recommender.languages),
+                    value=ANY_LANGUAGE,
+                    label="Language",
+                    min_width=120,
+                )
             with gr.Accordion("More options", open=False):
                 mood = gr.Dropdown(
                     [AUTO, *EMOTIONS],
@@ -238,77 +303,105 @@ with Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
                 limit = gr.Slider(1, MAX_TRACKS, value=DEFAULT_LIMIT, step=1, label="Tracks")
                 # The API's `page` (0 = the best tracks); the page itself uses "More tracks".
                 first_page = gr.Number(0, precision=0, visible=False, label="Page")
-        with gr.Column(scale=3):
-            annotated = gr.Image(label="Faces found", interactive=False)
-            status = gr.Markdown(label="Status")
-            scores = gr.Label(label="Emotions (mean over faces)", num_top_classes=len(EMOTIONS))
-            tracks = gr.Dataframe(
-                headers=TABLE_HEADERS,
-                datatype=["str", "str", "str", "str", "str", "markdown"],
-                label="Recommended tracks",
-                column_widths=["20%", "17%", "11%", "7%", "33%", "12%"],
-                max_height=TABLE_HEIGHT_PX,
+        with gr.Column(scale=3, min_width=320, elem_id="results"):
+            # Plain text, never markup: what a visitor typed shows exactly as typed.
+            status = gr.Textbox(
+                "Choose a photo to hear music for its mood.",
+                show_label=False,
+                container=False,
                 interactive=False,
-                wrap=True,
+                lines=1,
+                max_lines=6,
+                elem_id="status",
             )
-            plot = gr.ScatterPlot(
-                None,  # no frame yet: Gradio redraws a plot that starts empty only from None
-                x="valence",
-                y="energy",
-                color="point",
-                color_map=PLOT_COLOURS,
-                x_lim=[0, 1],
-                y_lim=[0, 1],
-                x_title="valence (sad → happy)",
-                y_title="energy (calm → lively)",
-                tooltip=["name", "valence", "energy"],
-                height=300,
-                label="Mood and tracks on the valence/energy plane",
-            )
-            with gr.Accordion("JSON record (what the API returns)", open=False):
+            with gr.Row(elem_id="listen"):
+                with gr.Column(scale=2, min_width=200, elem_id="picture"):
+                    annotated = gr.Image(
+                        label="Faces found",
+                        interactive=False,
+                        buttons=["fullscreen"],
+                        elem_id="boxed",
+                    )
+                    # The boxed live frame travels inside the page as an inline image: unlike
+                    # gr.Image, which saves every output to disk, it leaves no file behind.
+                    live_view = gr.HTML("", elem_id="live-view")
+                with gr.Column(scale=3, min_width=280):
+                    tracks = gr.HTML(present.NO_TRACKS_YET, elem_id="tracks")
+                    more_button = gr.Button("More tracks", size="sm")
+            with gr.Accordion("How the mood was read", open=True, elem_id="how"):
+                scores = gr.Label(
+                    label="Emotions (mean over faces)", num_top_classes=3, show_label=True
+                )
+                gr.HTML(present.plot_legend(), elem_id="legend")
+                plot = gr.ScatterPlot(
+                    None,  # no frame yet: Gradio redraws a plot that starts empty only from None
+                    x="valence",
+                    y="energy",
+                    color="point",
+                    color_map=present.PLOT_COLOURS,
+                    x_lim=[0, 1],
+                    y_lim=[0, 1],
+                    x_title="sad ← valence → happy",
+                    y_title="calm ← energy → lively",
+                    color_title="",
+                    colors_in_legend=list(present.PLOT_COLOURS),
+                    caption=present.PLOT_CAPTION,
+                    tooltip=["name"],
+                    height=340,
+                    label="Where your mood and the tracks sit",
+                )
+            with gr.Accordion("Details: the JSON record (what the API returns)", open=False):
                 record = gr.JSON(label="Record")
 
     options = [artist, language, mood, limit, strategy]
     shown = [annotated, scores, tracks, plot, status, record]
-    upload_button.click(
+    answer = [*shown, held, shown_so_far]
+    swap = [photo, another, live_view]
+    scroll = dict(fn=None, js=present.SCROLL_TO_RESULTS)
+    private = dict(api_visibility="private")
+    api_button.click(
         recommend,
-        [photo, *options, first_page, held_upload],
-        [*shown, held_upload, upload_page],
+        [photo, *options, first_page, held],
+        answer,
         api_name="recommend",
         preprocess=False,  # the pipeline reads the file itself, to explain a bad one plainly
     )
-    upload_more.click(
-        more,
-        [photo, *options, upload_page, held_upload],
-        [*shown, held_upload, upload_page],
-        api_visibility="private",
-        preprocess=False,
+    chosen = photo.upload(
+        upload, [photo, *options, held], [*answer, *swap], preprocess=False, **private
     )
-    webcam_button.click(
-        recommend,
-        [snapshot, *options, first_page, held_snapshot],
-        [*shown, held_snapshot, snapshot_page],
-        api_visibility="private",
+    chosen.then(**scroll)
+    examples.click(example, [examples, *options], [*answer, *swap], **private).then(**scroll)
+    snapshot.change(
+        snapshot_taken,
+        [snapshot, *options, held],
+        [*answer, snapshot, another_snapshot, live_view],
         preprocess=False,
-    )
-    webcam_more.click(
-        more,
-        [snapshot, *options, snapshot_page, held_snapshot],
-        [*shown, held_snapshot, snapshot_page],
-        api_visibility="private",
-        preprocess=False,
-    )
+        **private,
+    ).then(**scroll)
+    another.click(another_photo, None, swap[:2], **private)
+    another_snapshot.click(another_photo, None, [snapshot, another_snapshot], **private)
+    for changed in (artist.submit, artist.blur, language.change, mood.change, strategy.change):
+        changed(choice_changed, [*options, held, last_frame], answer, **private)
+    limit.release(choice_changed, [*options, held, last_frame], answer, **private)
+    more_button.click(more, [*options, shown_so_far, held], answer, **private)
     camera.stream(
         follow,
-        [camera, artist, language, mood, limit, strategy, live_state],
-        [annotated, live_view, scores, status, tracks, plot, record, live_state],
+        [camera, *options, live_state],
+        [annotated, live_view, scores, status, tracks, plot, record, live_state, last_frame, clock],
         stream_every=LIVE_FRAME_INTERVAL_S,
         time_limit=LIVE_TIME_LIMIT_S,
         concurrency_limit=LIVE_STREAMS,
         show_progress="hidden",
-        api_visibility="private",
+        **private,
+    )
+    clock.tick(
+        check_camera,
+        [live_state, last_frame],
+        [status, live_state, last_frame, clock],
+        show_progress="hidden",
+        **private,
     )
 
 
 if __name__ == "__main__":
-    demo.queue(default_concurrency_limit=2).launch(max_file_size=MAX_FILE_BYTES)
+    demo.queue(default_concurrency_limit=2).launch(max_file_size=MAX_FILE_BYTES, css_paths=PAGE_CSS)

@@ -6,7 +6,8 @@ valence, energy, url` (valence and energy in 0-1; language "" when the file does
 Recognised layouts, by their columns:
 
 - `plain`: the project's own and the one a user writes (see README): title, artist, language,
-  then valence and energy, or mood tags (`moods`, `;`-separated), or both; year and url optional.
+  then valence and energy, or mood tags (`moods`, `;`-separated), or both; year, url and a
+  Spotify `track_id` optional.
 - `spotify-tracks`: the 114k "Spotify Tracks Dataset" (Hub dataset
   maharshipandya/spotify-tracks-dataset): `track_genre` gives the language where the genre
   names one (`GENRE_LANGUAGES`); a track listed under several genres is kept once.
@@ -147,6 +148,9 @@ def _plain(raw: pd.DataFrame) -> pd.DataFrame:
         )  # tags fill what is missing
     table["year"] = _number(raw.get("year"), raw.index).round()
     table["url"] = raw.get("url", "")
+    if "track_id" in raw.columns:  # a Spotify id names the track itself, to play it in the page
+        ids = _track_url(raw["track_id"].str.strip())
+        table["url"] = table["url"].where(table["url"] != "", ids)
     return table
 
 

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"  # data lent to this project, never redistributed
 
 RUNTIME_FILES = ("app.py", "requirements.txt", "README.md", "LICENSE", ".gitattributes")
-RUNTIME_FOLDERS = ("pipeline", "catalog", "models")
+RUNTIME_FOLDERS = ("pipeline", "catalog", "models", "examples")
 README = "README.md"
 REQUIREMENTS = "requirements.txt"
 GITATTRIBUTES = ".gitattributes"

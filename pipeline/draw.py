@@ -6,6 +6,7 @@ import base64
 import html
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -35,6 +36,8 @@ MAX_DISPLAY_SIDE = 1280  # pixels; the page never shows more, and a smaller imag
 TOP_BAND = 0.12  # of the height: the page's image toolbar covers this strip of the picture
 MIN_FONT_SCALE = 0.4  # OpenCV font scale below which labels stop being legible
 FACE_WIDTH_PER_FONT_SCALE = 90  # pixels of face width per unit of font scale
+FONT_SHRINK = 0.85  # each try at a crowded photo sets the labels this much smaller
+FONT = cv2.FONT_HERSHEY_SIMPLEX
 LIVE_JPEG_QUALITY = 80  # live frames: small enough to send 15 a second, clean enough to read
 # The boxed photo on the page: JPEG encodes a 1280 px photo in ~2 ms where WebP took ~50 ms (the
 # largest single cost of a request under load); at this quality, with full-resolution colour,
@@ -42,49 +45,123 @@ LIVE_JPEG_QUALITY = 80  # live frames: small enough to send 15 a second, clean e
 PAGE_JPEG_QUALITY = 90
 
 
+@dataclass(frozen=True)
+class Label:
+    """One face's label as drawn: its text and its tab, in the display copy's pixels."""
+
+    number: int  # the face's number in the record, from 1
+    text: str
+    box: tuple[int, int, int, int]  # x, y, width, height of the filled tab
+    font_scale: float
+
+
+def display_scale(shape: Sequence[int]) -> float:
+    """How much the display copy of a photo of this shape is shrunk (<= 1)."""
+    return min(1.0, MAX_DISPLAY_SIDE / max(shape[:2]))
+
+
 def annotate(rgb: np.ndarray, faces: Sequence[Face], scores: Sequence[EmotionScores]) -> np.ndarray:
     """A display-sized copy of `rgb` with every face boxed and labelled 'happy 87%'."""
-    longest = max(rgb.shape[:2])
-    scale = min(1.0, MAX_DISPLAY_SIDE / longest)
+    scale = display_scale(rgb.shape)
     canvas = (
         cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         if scale < 1
         else rgb.copy()
     )
-    thickness = max(2, round(max(canvas.shape[:2]) / 300))
-    largest_font = max(0.5, max(canvas.shape[:2]) / 1000)
-    for number, (face, score) in enumerate(zip(faces, scores, strict=True), start=1):
+    thickness = _thickness(canvas.shape)
+    for face, score in zip(faces, scores, strict=True):
         x, y, w, h = (round(v * scale) for v in face.box)
-        colour = EMOTION_COLOURS[score.top]
-        cv2.rectangle(canvas, (x, y), (x + w, y + h), colour, thickness)
-        label = (
-            f"{number}: {score.top} {score.confidence:.0%}"
-            if len(faces) > 1
-            else (f"{score.top} {score.confidence:.0%}")
-        )
-        # Labels scale with their face, so a crowd's tabs do not cover each other.
-        font_scale = min(largest_font, max(MIN_FONT_SCALE, w / FACE_WIDTH_PER_FONT_SCALE))
-        _label(canvas, label, (x, y, w, h), colour, font_scale, thickness)
+        cv2.rectangle(canvas, (x, y), (x + w, y + h), EMOTION_COLOURS[score.top], thickness)
+    for label, score in zip(labels(rgb.shape, faces, scores), scores, strict=True):
+        _draw_label(canvas, label, EMOTION_COLOURS[score.top], thickness)
     return canvas
 
 
-def _label(canvas, text, box, colour, font_scale, thickness) -> None:
-    """Text on a filled tab above the box; below it when the box is near the photo's top edge,
-    where the page lays its own buttons over the picture."""
-    font = cv2.FONT_HERSHEY_SIMPLEX
+def labels(
+    shape: Sequence[int], faces: Sequence[Face], scores: Sequence[EmotionScores]
+) -> list[Label]:
+    """Where each face's label goes on the display copy of a photo of `shape`: above its box,
+    else below, else inside; never over another label and always inside the picture. A crowd
+    that leaves no free place gets smaller type, down to the smallest legible size."""
+    scale = display_scale(shape)
+    height, width = round(shape[0] * scale), round(shape[1] * scale)
+    boxes = [tuple(round(v * scale) for v in face.box) for face in faces]
+    texts = [
+        f"{n}: {s.top} {s.confidence:.0%}" if len(faces) > 1 else f"{s.top} {s.confidence:.0%}"
+        for n, s in enumerate(scores, start=1)
+    ]
+    thickness = _thickness((height, width))
+    largest = max(MIN_FONT_SCALE, max(height, width) / 1000)
+    # Type scales with the faces (the median face), so a crowd's tabs stay beside their faces.
+    widths = sorted(b[2] for b in boxes) or [0]
+    font = min(largest, max(MIN_FONT_SCALE, widths[len(widths) // 2] / FACE_WIDTH_PER_FONT_SCALE))
+    while True:
+        placed = _place(texts, boxes, (height, width), font, thickness)
+        if placed is not None or font <= MIN_FONT_SCALE:
+            break
+        font = max(MIN_FONT_SCALE, font * FONT_SHRINK)
+    if placed is None:  # nowhere free even at the smallest type: the least covered places
+        placed = _place(texts, boxes, (height, width), font, thickness, allow_overlap=True)
+    return [
+        Label(n, text, rect, font)
+        for n, (text, rect) in enumerate(zip(texts, placed, strict=True), start=1)
+    ]
+
+
+def _place(texts, boxes, size, font, thickness, allow_overlap=False):
+    """Tabs for every text, each at the first free candidate place; None if one has none."""
+    height, width = size
+    taken: list[tuple[int, int, int, int]] = []
+    for text, (x, y, w, h) in zip(texts, boxes, strict=True):
+        (tw, th), baseline = cv2.getTextSize(text, FONT, font, max(1, thickness - 1))
+        pad = max(2, thickness)
+        tab_w, tab_h = min(tw + 2 * pad, width), min(th + baseline + 2 * pad, height)
+        left = max(0, min(x, width - tab_w))
+        tops = [y - tab_h, y + h, y, y + h - tab_h]  # above, below, inside top, inside bottom
+        # The page lays its own buttons over the top strip: a tab there comes last.
+        tops.sort(key=lambda top: top < height * TOP_BAND)
+        candidates = []
+        for top in tops:
+            top = max(0, min(top, height - tab_h))
+            for shift in (0, x + w - tab_w - left):  # left-aligned, or right-aligned, with the box
+                candidates.append((max(0, min(left + shift, width - tab_w)), top, tab_w, tab_h))
+        free = [c for c in candidates if not any(_overlap(c, t) for t in taken)]
+        if not free and not allow_overlap:
+            return None
+        best = (
+            free[0] if free else min(candidates, key=lambda c: sum(_overlap(c, t) for t in taken))
+        )
+        taken.append(best)
+    return taken
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
+    """The area two rectangles share."""
+    dx = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    dy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return max(0, dx) * max(0, dy)
+
+
+def _thickness(shape: Sequence[int]) -> int:
+    return max(2, round(max(shape[:2]) / 300))
+
+
+def _draw_label(canvas: np.ndarray, label: Label, colour, thickness: int) -> None:
+    x, y, w, h = label.box
     text_thickness = max(1, thickness - 1)
-    (tw, th), baseline = cv2.getTextSize(text, font, font_scale, text_thickness)
+    (_, th), _ = cv2.getTextSize(label.text, FONT, label.font_scale, text_thickness)
     pad = max(2, thickness)
-    x, y, _, h = box
-    x = max(0, min(x, canvas.shape[1] - tw - 2 * pad))  # keep the tab inside the photo
-    tab_height = th + baseline + 2 * pad
-    top = y - tab_height
-    if top < canvas.shape[0] * TOP_BAND:
-        top = min(y + h, canvas.shape[0] - tab_height)
-    cv2.rectangle(canvas, (x, top), (x + tw + 2 * pad, top + th + baseline + 2 * pad), colour, -1)
+    cv2.rectangle(canvas, (x, y), (x + w - 1, y + h - 1), colour, -1)
     ink = (0, 0, 0) if sum(colour) > 380 else (255, 255, 255)
     cv2.putText(
-        canvas, text, (x + pad, top + pad + th), font, font_scale, ink, text_thickness, cv2.LINE_AA
+        canvas,
+        label.text,
+        (x + pad, y + pad + th),
+        FONT,
+        label.font_scale,
+        ink,
+        text_thickness,
+        cv2.LINE_AA,
     )
 
 

@@ -6,7 +6,6 @@ is then a plain function of its inputs. `app.py` needs nothing but this module.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -14,7 +13,6 @@ from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
-import pandas as pd
 
 from catalog import spotify
 from catalog import tracks as catalog
@@ -22,13 +20,14 @@ from catalog.csv_source import BUNDLED_CATALOG, CatalogError, CsvCatalog, catalo
 from catalog.journey import Journey
 from catalog.tracks import ANY_LANGUAGE, DEFAULT_LIMIT, Query, SourceUnavailable, Track, TrackSource
 from pipeline import crops, draw, emotion, faces, hub, images, live, mood, uploads
-from pipeline.draw import save_for_page
 from pipeline.emotion import EMOTIONS, EmotionModel, EmotionScores
 from pipeline.faces import Detector, Face
 from pipeline.images import MAX_FILE_BYTES
 from pipeline.live import LiveState
 from pipeline.mood import AUTO, LIFT, MATCH, STRATEGIES, Mood
 from pipeline.uploads import HeldPhoto
+
+save_for_page = draw.save_for_page  # the one way the boxed photo is encoded for the page
 
 __all__ = [  # what app.py uses
     "ANY_LANGUAGE",
@@ -40,7 +39,6 @@ __all__ = [  # what app.py uses
     "MAX_FILE_BYTES",
     "MAX_PAGE",
     "MAX_TRACKS",
-    "PLOT_COLUMNS",
     "STRATEGIES",
     "HeldPhoto",
     "LiveState",
@@ -48,6 +46,7 @@ __all__ = [  # what app.py uses
     "Recommendation",
     "Recommender",
     "build",
+    "held_example",
     "save_for_page",
 ]
 
@@ -67,10 +66,6 @@ NO_FACE = (
 )
 
 
-PLOT_COLUMNS = ("point", "name", "valence", "energy")
-FACE_POINT, MOOD_POINT, AIM_POINT, TRACK_POINT = "a face", "mood read", "mood aimed at", "a track"
-JOURNEY_POINT = "the journey"  # dots close enough to read as a line, in play order
-JOURNEY_DOT_SPACING = 0.012  # on the 0-1 plane: under the ~6 px dot at the page's 300 px height
 JOURNEY_STEPS = DEFAULT_LIMIT  # a lift takes at least this many tracks: fewer would each be a
 # jump the ear notices; asked for more at once, the journey takes that many, in smaller steps
 
@@ -97,6 +92,7 @@ class Recommendation:
     offset: int = 0  # how many better tracks earlier pages showed ("more")
     journey: Journey | None = None  # a lift's path as walked; None when the mood is matched
     photo: np.ndarray | None = field(default=None, compare=False, repr=False)  # annotated
+    labels: tuple[draw.Label, ...] = ()  # each face's label, placed on `photo`
 
     def group_scores(self) -> dict[str, float]:
         """Mean probability of each emotion over all faces (what the confidence bars show)."""
@@ -105,188 +101,18 @@ class Recommendation:
         mean = mood.group_mean([r.scores for r in self.faces])
         return {label: float(p) for label, p in zip(EMOTIONS, mean, strict=True)}
 
-    def status(self) -> str:
-        """One line: '3 faces, group mood: happy; 10 tracks from the built-in catalog; ...'."""
-        if self.error:
-            return self.error
-        parts = []
-        count = len(self.faces)
-        if count:
-            scores = self.group_scores()
-            read = max(scores, key=scores.get)
-            faces_text = catalog.count(count, "face")
-            if count < self.faces_found:
-                faces_text = f"{count} largest of {self.faces_found} faces"
-            if self.mood and self.mood.manual:
-                parts.append(f"{faces_text} {'reads' if count == 1 else 'read'} {read}")
-            else:
-                parts.append(f"{faces_text}, {'mood' if count == 1 else 'group mood'}: {read}")
-        if self.mood and self.mood.manual:
-            parts.append(f"mood set by hand: {self.mood.emotion}")
-        if self.mood and self.mood.strategy == LIFT:
-            parts.append(self._lift_words())
-        tracks = catalog.count(len(self.tracks), "track")
-        if self.offset and self.tracks:
-            tracks = f"{tracks} more ({self.offset + 1}-{self.offset + len(self.tracks)})"
-        parts.append(f"{tracks} from {catalog.named(self.source)}")
-        parts.append(f"face detector: {self.detector}")
-        line = "; ".join(parts)
-        return f"{line}. {self.notice}" if self.notice else line
-
-    def _lift_words(self) -> str:
-        """Where this page stands on the lift: 'lifting the mood: a 10-track journey from sad to
-        brighter', '... steps 1-5 of a 10-track journey (More tracks goes on)', 'arrived: ...'."""
-        if self.journey is None:
-            return "already bright: matched"
-        if not self.tracks:  # the notice says why
-            return "lifting the mood"
-        steps = self.journey.steps
-        whole = f"a {steps}-track journey from {self.mood.emotion} to brighter"
-        first, last = self.offset + 1, self.offset + len(self.tracks)
-        if self.offset >= steps:
-            return "lifting the mood: arrived; more tracks near where the journey ended"
-        if first == 1 and last >= steps:
-            return f"lifting the mood: {whole}"
-        if last < steps:
-            return f"lifting the mood: steps {first}-{last} of {whole} (More tracks goes on)"
-        return f"lifting the mood: steps {first}-{steps} of {whole}, then more near its end"
-
-    def table(self) -> list[list]:
-        """Rows for the page: title, artist, language, year, why it fits, a markdown link."""
-        return [
-            [
-                t.title,
-                t.artist,
-                t.language,
-                t.year or "",
-                t.why,
-                f"[{link_text(t.url)}]({t.url})",
-            ]
-            for t in self.tracks
-        ]
-
-    def plot(self) -> pd.DataFrame:
-        """Points for the page's valence/energy plot: a lift's journey as a dotted line through
-        the tracks in play order, each face's own mood, the mood read, the mood aimed at (a
-        lift's destination) and the tracks."""
-        rows = [(JOURNEY_POINT, "the journey", v, e) for v, e in self._journey_line()]
-        for number, reading in enumerate(self.faces, start=1):
-            own = mood.from_probabilities(np.asarray(reading.scores.probabilities))
-            rows.append((FACE_POINT, f"face {number}: {reading.scores.top}", *own.read))
-        if self.mood:
-            if self.mood.lifted:
-                rows.append((MOOD_POINT, f"read: {self.mood.emotion}", *self.mood.read))
-            aim = "where the lift ends" if self.mood.lifted else f"mood: {self.mood.emotion}"
-            rows.append((AIM_POINT, aim, *self.mood.destination))
-        for track, (valence, energy) in zip(self.tracks, self._track_points(), strict=True):
-            if valence is None or energy is None:
-                continue
-            name = f"{track.title} – {track.artist}"
-            if track.step is not None:
-                name = f"{track.step}. {name}"
-            if track.valence is None:
-                name += " (at the point its search aimed at: Spotify gives no valence)"
-            rows.append((TRACK_POINT, name, valence, energy))
-        return pd.DataFrame(rows, columns=list(PLOT_COLUMNS))
-
-    def _track_points(self) -> list[tuple[float | None, float | None]]:
-        """Each track's place on the plane: its own, else (a journey's step found by a search
-        for the words of a region) the waypoint it was found for."""
-        points = []
-        for track in self.tracks:
-            if track.valence is not None and track.energy is not None:
-                points.append((track.valence, track.energy))
-            elif self.journey is not None and track.step is not None:
-                points.append(self.journey.waypoint(track.step - 1))
-            else:
-                points.append((None, None))
-        return points
-
-    def _journey_line(self) -> list[tuple[float, float]]:
-        """Dots along the lift as this page plays it: from where it left off (the mood read on
-        the first page) through each track in play order to the journey's end."""
-        if self.journey is None or self.mood is None:
-            return []
-        start = self.mood.read if self.offset == 0 else self.journey.waypoint(self.offset - 1)
-        stops = [start, *(p for p in self._track_points() if None not in p), self.journey.end]
-        dots = []
-        for here, there in itertools.pairwise(np.asarray(stops, np.float64)):
-            pieces = max(1, int(np.ceil(np.hypot(*(there - here)) / JOURNEY_DOT_SPACING)))
-            dots += [here + (there - here) * k / pieces for k in range(pieces)]
-        dots.append(np.asarray(stops[-1]))
-        return [(round(float(v), 3), round(float(e), 3)) for v, e in dots]
-
-    def _journey_record(self) -> dict | None:
-        if self.journey is None:
-            return None
-        return {
-            "start": dict(zip(("valence", "energy"), self.journey.start, strict=True)),
-            "destination": dict(zip(("valence", "energy"), self.journey.end, strict=True)),
-            "steps": self.journey.steps,
-            "arrived": self.offset + len(self.tracks) >= self.journey.steps,
-        }
-
-    def record(self) -> dict:
-        """The API's JSON record (see DESIGN.md); boxes in the uploaded photo's pixels."""
-        return {
-            "faces": [
-                {
-                    "box": [round(v / self.scale) for v in r.face.box],
-                    "emotion": r.scores.top,
-                    "scores": {k: round(v, 4) for k, v in r.scores.as_dict().items()},
-                }
-                for r in self.faces
-            ],
-            "emotion": self.mood.emotion if self.mood else None,
-            "mood": {
-                "valence": self.mood.valence,
-                "energy": self.mood.energy,
-                "strategy": self.mood.strategy,
-                "read": dict(zip(("valence", "energy"), self.mood.read, strict=True)),
-            }
-            if self.mood
-            else None,
-            "journey": self._journey_record(),
-            "tracks": [
-                {
-                    "step": t.step,
-                    "title": t.title,
-                    "artist": t.artist,
-                    "language": t.language,
-                    "year": t.year,
-                    "url": t.url,
-                    "source": t.source,
-                    "moods": list(t.moods),
-                    "valence": t.valence,
-                    "energy": t.energy,
-                    "why": t.why,
-                }
-                for t in self.tracks
-            ],
-            "offset": self.offset,
-            "source": self.source,
-            "notice": self.notice,
-            "detector": self.detector,
-            "error": self.error or None,
-        }
-
 
 @dataclass(frozen=True)
 class LiveView:
     """One processed webcam frame: what to show now, and new tracks only when they change."""
 
-    frame: str  # the annotated frame as an HTML <img> holding a JPEG data URL
+    frame: np.ndarray = field(compare=False, repr=False)  # the frame, boxed and labelled
     state: LiveState
-    status: str
     scores: dict[str, float]
+    faces_in_frame: int = 0  # readable faces in this very frame
+    problem: str = ""  # an option that could not be used, in words for the visitor
+    manual_mood: str = ""  # the mood set by hand that chooses the tracks, if any
     refreshed: Recommendation | None = None  # set when the steady mood or the filters changed
-
-
-def link_text(url: str) -> str:
-    """'▶ Play' for a Spotify track link, 'Find ↗' for a search link."""
-    if "open.spotify.com/track/" in url:
-        return "▶ Play"
-    return "Find ↗"
 
 
 class Recommender:
@@ -334,10 +160,10 @@ class Recommender:
         result = self._tracks_for(chosen, options, readings, len(found))
         if result.error:
             return result
-        annotated = draw.annotate(
-            photo.rgb, [r.face for r in readings], [r.scores for r in readings]
-        )
-        return replace(result, scale=photo.scale, photo=annotated)
+        boxed, scored = [r.face for r in readings], [r.scores for r in readings]
+        annotated = draw.annotate(photo.rgb, boxed, scored)
+        placed = tuple(draw.labels(photo.rgb.shape, boxed, scored))
+        return replace(result, scale=photo.scale, photo=annotated, labels=placed)
 
     def recommend_upload(
         self,
@@ -375,6 +201,7 @@ class Recommender:
         """Read one webcam frame into the visitor's smoothed state; choose tracks only when the
         steady mood (or a choice) changes. A mood set by hand chooses the tracks instead of the
         faces, which are still followed and labelled."""
+        problem = ""
         try:
             key = check_options(artist, language, mood_override, limit, strategy)
         except ValueError as error:
@@ -385,15 +212,12 @@ class Recommender:
         faces_read = [r.face for r in readings]
         previous, state = state, live.step(state, faces_read, [r.scores for r in readings])
         shown = state.faces if readings else ()
-        status = _live_status(state, len(readings)) if key else problem
-        if key and key.mood != AUTO:
-            status += f"; tracks for the mood set by hand: {key.mood}"
         view = dict(
-            frame=draw.inline_img(
-                draw.annotate(rgb, [_as_face(f) for f in shown], [f.scores for f in shown]),
-                alt=status,
-            ),
+            frame=draw.annotate(rgb, [_as_face(f) for f in shown], [f.scores for f in shown]),
             scores=_as_scores(state.group()),
+            faces_in_frame=len(readings),
+            problem=problem,
+            manual_mood=key.mood if key and key.mood != AUTO else "",
         )
         refreshed = None
         if key and key.mood != AUTO:
@@ -411,7 +235,7 @@ class Recommender:
             if chosen is not None:
                 refreshed = self._tracks_for(chosen, key, readings, len(found))
                 state = replace(state, query_key=key)
-        return LiveView(state=state, status=status, refreshed=refreshed, **view)
+        return LiveView(state=state, refreshed=refreshed, **view)
 
     def read_photo(
         self, rgb: np.ndarray, readable_only: bool = False
@@ -482,6 +306,11 @@ class Recommender:
         )
 
 
+def held_example(path: str | os.PathLike) -> HeldPhoto:
+    """One of the app's own example photos, held like an upload (it is never deleted)."""
+    return HeldPhoto(f"example:{os.fspath(path)}", images.read(path))
+
+
 def reading_order(found: Sequence[Face]) -> list[Face]:
     """Faces in the order a person reads a photo: rows top to bottom, each left to right. A
     face joins a row when its centre is within half a face height of the row's first face."""
@@ -502,15 +331,6 @@ def _as_face(followed: live.FollowedFace) -> Face:
 
 def _as_scores(group: np.ndarray | None) -> dict[str, float]:
     return {} if group is None else {e: float(p) for e, p in zip(EMOTIONS, group, strict=True)}
-
-
-def _live_status(state: LiveState, faces_in_frame: int) -> str:
-    if state.steady is None:
-        return "Looking for a face… face the camera in good light."
-    if faces_in_frame == 0 and state.no_face:
-        return f"No face in view; holding the mood: {state.steady}."
-    turning = f" (turning {state.challenger}…)" if state.challenger else ""
-    return f"Live: {catalog.count(faces_in_frame, 'face')}, steady mood: {state.steady}{turning}"
 
 
 @dataclass(frozen=True)
@@ -579,6 +399,7 @@ def build(environ: Mapping[str, str] | None = None) -> Recommender:
     if yunet.path is None:
         log.warning("YuNet unavailable (%s); using the Haar cascade", yunet.detail)
     detector = faces.load_detector(yunet.path)
+    log.info("face detector: %s", detector.name)
 
     model_file = hub.env_hub_file(
         hub.EMOTION_MODEL_REPO_VARIABLE,
@@ -603,7 +424,9 @@ def build(environ: Mapping[str, str] | None = None) -> Recommender:
     # The fallback order, in one place: live Spotify when configured, then the CSV catalog.
     live = spotify.from_environment(env)
     sources = [live, offline] if live else [offline]
-    log.info("track sources: %s", ", ".join(s.name for s in sources))
+    log.info(
+        "track sources: %s (catalog: %d tracks)", ", ".join(s.name for s in sources), len(offline)
+    )
     return Recommender(detector, model, sources, offline.languages)
 
 

@@ -14,6 +14,7 @@ from catalog.csv_source import CsvCatalog
 from catalog.journey import Journey, walk
 from catalog.spotify import MAX_REQUESTS_PER_QUERY, from_environment
 from catalog.tracks import Answer, Query, Track
+from pipeline import present
 from tests.spotify_server import ENGLISH, FakeTrack, SpotifyServer
 
 SAD_TO_BRIGHTER = Journey(start=(0.138, 0.311), end=(0.565, 0.484), steps=10, ease=1.5)
@@ -262,7 +263,7 @@ def recommender(bundled):
 
 def test_the_record_numbers_each_step_and_names_the_destination(recommender, faceless):
     result = recommender.recommend(faceless, mood_override="sad", strategy="lift")
-    record = result.record()
+    record = present.record(result)
     assert [t["step"] for t in record["tracks"]] == list(range(1, 11))
     journey = record["journey"]
     assert journey["start"] == record["mood"]["read"]
@@ -271,8 +272,8 @@ def test_the_record_numbers_each_step_and_names_the_destination(recommender, fac
         "energy": record["mood"]["energy"],
     }
     assert journey["steps"] == 10 and journey["arrived"]
-    assert "lifting the mood: a 10-track journey from sad to brighter" in result.status()
-    matched = recommender.recommend(faceless, mood_override="sad").record()
+    assert "Lifting the mood: a 10-track journey from sad to brighter" in present.status(result)
+    matched = present.record(recommender.recommend(faceless, mood_override="sad"))
     assert matched["journey"] is None and {t["step"] for t in matched["tracks"]} == {None}
 
 
@@ -280,28 +281,28 @@ def test_more_tracks_goes_on_along_the_journey_then_says_it_has_arrived(recommen
     ask = dict(mood_override="sad", strategy="lift", limit=5)
     first = recommender.recommend(faceless, **ask)
     assert "steps 1-5 of a 10-track journey from sad to brighter (More tracks goes on)" in (
-        first.status()
+        present.status(first)
     )
-    assert not first.record()["journey"]["arrived"]
+    assert not present.record(first)["journey"]["arrived"]
     second = recommender.recommend(faceless, **ask, page=1)
     assert [t.step for t in second.tracks] == [6, 7, 8, 9, 10]
-    assert second.record()["journey"]["arrived"]
+    assert present.record(second)["journey"]["arrived"]
     third = recommender.recommend(faceless, **ask, page=2)
-    assert "arrived; more tracks near where the journey ended" in third.status()
-    nobody = recommender.recommend(faceless, **ask, artist="Nobody Byname").status()
-    assert "; lifting the mood; 0 tracks" in nobody and "No tracks by “Nobody Byname”" in nobody
+    assert "arrived; more tracks near where the journey ended" in present.status(third)
+    nobody = present.status(recommender.recommend(faceless, **ask, artist="Nobody Byname"))
+    assert " Lifting the mood. 0 tracks" in nobody and "No tracks by “Nobody Byname”" in nobody
 
 
 def test_a_bright_mood_is_already_there(recommender, faceless):
     result = recommender.recommend(faceless, mood_override="happy", strategy="lift")
-    assert "already bright: matched" in result.status() and result.journey is None
+    assert "Already bright: matched" in present.status(result) and result.journey is None
 
 
 def test_the_plot_draws_the_journey_through_the_tracks_in_play_order(recommender, faceless):
-    from pipeline.recommend import AIM_POINT, JOURNEY_DOT_SPACING, JOURNEY_POINT, TRACK_POINT
+    from pipeline.present import AIM_POINT, JOURNEY_DOT_SPACING, JOURNEY_POINT, TRACK_POINT
 
     result = recommender.recommend(faceless, mood_override="angry", strategy="lift")
-    plot = result.plot()
+    plot = present.plot(result)
     line = plot[plot["point"] == JOURNEY_POINT][["valence", "energy"]].to_numpy()
     assert line[0] == pytest.approx(result.mood.read, abs=1e-3)
     assert line[-1] == pytest.approx(result.mood.destination, abs=1e-3)
@@ -320,15 +321,15 @@ def test_the_plot_draws_the_journey_through_the_tracks_in_play_order(recommender
 
 def test_spotify_steps_sit_on_the_plot_where_their_search_aimed(loopback, bundled, faceless):
     from pipeline import recommend
-    from pipeline.recommend import TRACK_POINT
+    from pipeline.present import TRACK_POINT
 
     with SpotifyServer() as server:
         chain = [from_environment(server.environ()), bundled]
         live = recommend.Recommender(NoFaces(), None, chain, bundled.languages)
         result = live.recommend(faceless, mood_override="sad", strategy="lift")
     assert result.source == "Spotify, then the built-in catalog"
-    assert "from Spotify, then the built-in catalog" in result.status()
-    plot = result.plot()
+    assert "from Spotify, then the built-in catalog" in present.status(result)
+    plot = present.plot(result)
     tracks_drawn = plot[plot["point"] == TRACK_POINT]
     assert len(tracks_drawn) == 10
     first = tracks_drawn.iloc[0]

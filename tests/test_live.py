@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from catalog.csv_source import CsvCatalog
-from pipeline import faces, live, recommend
+from pipeline import faces, live, present, recommend
 from pipeline.emotion import EMOTIONS, EmotionScores
 from pipeline.faces import Face
 
@@ -76,8 +76,8 @@ def test_live_frames_refresh_tracks_only_when_needed(recommender, astronaut):
     frame = webcam_frame(astronaut)
     first = recommender.live(frame, live.LiveState())
     assert first.refreshed is not None and len(first.refreshed.tracks) == 10
-    assert first.frame.startswith('<img src="data:image/jpeg;base64,')
-    assert first.status.startswith("Live: 1 face, steady mood: ")
+    assert present.live_frame(first).startswith('<img src="data:image/jpeg;base64,')
+    assert present.live_status(first).startswith("Live: 1 face, steady mood: ")
     assert set(first.scores) == set(EMOTIONS)
     again = recommender.live(frame, first.state)
     assert again.refreshed is None  # same mood, same filters: the list stays
@@ -90,8 +90,8 @@ def test_a_mood_set_by_hand_chooses_the_live_tracks(recommender, astronaut):
     sad = recommender.live(frame, live.LiveState(), mood_override="sad", strategy="lift")
     assert sad.refreshed.mood.manual and sad.refreshed.mood.emotion == "sad"
     assert all("a gentle lift from your sad mood" in t.why for t in sad.refreshed.tracks)
-    assert sad.status.startswith("Live: 1 face")  # the face is still followed
-    assert sad.status.endswith("tracks for the mood set by hand: sad")
+    assert present.live_status(sad).startswith("Live: 1 face")  # the face is still followed
+    assert present.live_status(sad).endswith("Tracks for the mood set by hand: sad.")
     assert (
         recommender.live(frame, sad.state, mood_override="sad", strategy="lift").refreshed is None
     )
@@ -106,7 +106,7 @@ def test_a_dark_frame_holds_the_mood_and_says_no_face(recommender, astronaut):
         view = recommender.live(webcam_frame(astronaut, brightness=0.04), state)
         state = view.state
     assert view.refreshed is None and state.steady == steady
-    assert view.status == f"No face in view; holding the mood: {steady}."
+    assert present.live_status(view) == f"No face in view; holding the mood: {steady}."
 
 
 def test_a_blurred_face_is_not_read(recommender, astronaut):
@@ -114,4 +114,4 @@ def test_a_blurred_face_is_not_read(recommender, astronaut):
 
     blurred = cv2.GaussianBlur(webcam_frame(astronaut), (0, 0), 9)
     view = recommender.live(blurred, live.LiveState())
-    assert view.state.steady is None and view.status.startswith("Looking for a face")
+    assert view.state.steady is None and present.live_status(view).startswith("Looking for a face")

@@ -5,7 +5,7 @@ import pytest
 
 from catalog.csv_source import CsvCatalog
 from catalog.tracks import ANY_LANGUAGE
-from pipeline import faces, recommend
+from pipeline import faces, present, recommend
 from pipeline.emotion import EMOTIONS
 from tests.conftest import encode
 
@@ -19,7 +19,7 @@ def recommender(emotion_model):
 def test_one_face_gives_tracks_and_a_full_record(recommender, astronaut):
     result = recommender.recommend(encode(astronaut))
     assert result.error == "" and len(result.faces) == 1 and len(result.tracks) == 10
-    record = result.record()
+    record = present.record(result)
     assert set(record) >= {"faces", "emotion", "mood", "tracks", "source", "notice"}
     (face,) = record["faces"]
     assert len(face["box"]) == 4 and face["emotion"] in EMOTIONS
@@ -28,15 +28,16 @@ def test_one_face_gives_tracks_and_a_full_record(recommender, astronaut):
     assert 0 <= record["mood"]["valence"] <= 1 and 0 <= record["mood"]["energy"] <= 1
     assert {"title", "artist", "language", "url", "source"} <= set(record["tracks"][0])
     assert record["source"] == "built-in catalog"
-    assert result.status().startswith("1 face, mood: ")
-    assert "10 tracks from the built-in catalog; face detector: Haar cascade" in result.status()
+    assert present.status(result).startswith("1 face, mood: ")
+    assert present.status(result).endswith(" 10 tracks from the built-in catalog.")
+    assert "Haar" not in present.status(result) and record["detector"] == "Haar cascade"
     assert result.photo.shape == astronaut.shape
 
 
 def test_every_face_of_a_group_is_in_the_record(recommender, group_photo):
     result = recommender.recommend(group_photo)
-    assert len(result.record()["faces"]) == 3
-    assert result.status().startswith("3 faces, group mood: ")
+    assert len(present.record(result)["faces"]) == 3
+    assert present.status(result).startswith("3 faces, group mood: ")
     assert sum(result.group_scores().values()) == pytest.approx(1.0, abs=1e-4)
 
 
@@ -50,14 +51,14 @@ def test_override_replaces_the_read_mood(recommender, astronaut):
     result = recommender.recommend(astronaut, mood_override="sad")
     assert result.mood.emotion == "sad" and result.mood.manual
     read = max(result.group_scores(), key=result.group_scores().get)
-    assert result.status().startswith(f"1 face reads {read}; mood set by hand: sad;")
+    assert present.status(result).startswith(f"1 face reads {read}. Mood set by hand: sad.")
     assert np.mean([t.valence for t in result.tracks]) < 0.4
 
 
 def test_no_face_is_a_clear_message(recommender, faceless):
     result = recommender.recommend(faceless)
     assert "No face found" in result.error and result.tracks == ()
-    assert result.record()["error"] == result.error and result.photo is not None
+    assert present.record(result)["error"] == result.error and result.photo is not None
 
 
 def test_no_face_with_an_override_still_recommends(recommender, faceless):
@@ -71,7 +72,7 @@ def test_no_face_with_an_override_still_recommends(recommender, faceless):
 )
 def test_bad_input_is_a_message_not_a_crash(recommender, payload, message):
     result = recommender.recommend(payload)
-    assert message in result.error and result.record()["tracks"] == []
+    assert message in result.error and present.record(result)["tracks"] == []
 
 
 def test_options_from_api_callers_are_checked(recommender, astronaut):
@@ -89,20 +90,22 @@ def test_boxes_are_reported_in_the_uploaded_photos_pixels(recommender, astronaut
     import cv2
 
     big = cv2.resize(astronaut, (4096, 4096))  # read at 2048: half size
-    small_box = recommender.recommend(astronaut).record()["faces"][0]["box"]
-    big_box = recommender.recommend(encode(big, "PNG")).record()["faces"][0]["box"]
+    small_box = present.record(recommender.recommend(astronaut))["faces"][0]["box"]
+    big_box = present.record(recommender.recommend(encode(big, "PNG")))["faces"][0]["box"]
     assert big_box == pytest.approx([8 * v for v in small_box], abs=24)
 
 
 def test_notices_reach_the_status_line(recommender, astronaut):
     result = recommender.recommend(astronaut, artist="Nobody Byname")
-    assert "No tracks by “Nobody Byname”" in result.status()
+    assert "No tracks by “Nobody Byname”" in present.status(result)
 
 
-def test_table_rows_link_each_track(recommender, astronaut):
-    rows = recommender.recommend(astronaut, limit=3).table()
-    assert len(rows) == 3
-    assert all(row[-1].startswith("[Find ↗](https://open.spotify.com/") for row in rows)
+def test_cards_link_each_track(recommender, astronaut):
+    cards = present.cards(recommender.recommend(astronaut, limit=3))
+    assert cards.count('<li class="f2m-track"') == 3
+    assert cards.count('href="https://open.spotify.com/search/') == 3
+    assert cards.count('href="https://www.youtube.com/results?search_query=') == 3
+    assert "<iframe" not in cards  # the bundled catalog has no Spotify ids: none is invented
 
 
 def test_build_offline_falls_back_to_haar(monkeypatch, tmp_path, caplog):
@@ -210,7 +213,7 @@ def test_build_uses_an_explicit_model_path(tmp_path):
 
 
 def test_faces_are_listed_left_to_right(recommender, group_photo):
-    boxes = [face["box"] for face in recommender.recommend(group_photo).record()["faces"]]
+    boxes = [face["box"] for face in present.record(recommender.recommend(group_photo))["faces"]]
     assert [box[0] for box in boxes] == sorted(box[0] for box in boxes)
 
 
