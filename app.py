@@ -244,7 +244,8 @@ with Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
     shown_so_far = gr.State(None)  # where "More tracks" goes on from
     clock = gr.Timer(CAMERA_CHECK_S, active=False)
     with gr.Row(elem_id="page"):
-        with gr.Column(scale=2, min_width=320, elem_id="ask"):
+        # The choices take a third of a laptop screen; the picture and the tracks share the rest.
+        with gr.Column(scale=1, min_width=320, elem_id="ask"):
             with gr.Tabs():
                 with gr.Tab("Photo"):
                     photo = gr.Image(
@@ -303,7 +304,7 @@ with Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
                 limit = gr.Slider(1, MAX_TRACKS, value=DEFAULT_LIMIT, step=1, label="Tracks")
                 # The API's `page` (0 = the best tracks); the page itself uses "More tracks".
                 first_page = gr.Number(0, precision=0, visible=False, label="Page")
-        with gr.Column(scale=3, min_width=320, elem_id="results"):
+        with gr.Column(scale=2, min_width=320, elem_id="results"):
             # Plain text, never markup: what a visitor typed shows exactly as typed.
             status = gr.Textbox(
                 "Choose a photo to hear music for its mood.",
@@ -315,7 +316,7 @@ with Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
                 elem_id="status",
             )
             with gr.Row(elem_id="listen"):
-                with gr.Column(scale=2, min_width=200, elem_id="picture"):
+                with gr.Column(scale=1, min_width=200, elem_id="picture"):
                     annotated = gr.Image(
                         label="Faces found",
                         interactive=False,
@@ -325,7 +326,7 @@ with Blocks(title="Face to Music", delete_cache=CACHE_SWEEP) as demo:
                     # The boxed live frame travels inside the page as an inline image: unlike
                     # gr.Image, which saves every output to disk, it leaves no file behind.
                     live_view = gr.HTML("", elem_id="live-view")
-                with gr.Column(scale=3, min_width=280):
+                with gr.Column(scale=1, min_width=280):
                     tracks = gr.HTML(present.NO_TRACKS_YET, elem_id="tracks")
                     more_button = gr.Button("More tracks", size="sm")
             with gr.Accordion("How the mood was read", open=True, elem_id="how"):
