@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 MAX_FILE_BYTES = 25 * 2**20  # a phone photo is 2-12 MB; anything far above is not a photo
 MAX_PIXELS = 100_000_000  # 100 MP; beyond this decoding alone would take seconds and GBs
@@ -56,7 +56,7 @@ def read(source: ImageSource) -> Photo:
             scale = working_scale(width, height)
             # JPEG decodes straight at a reduced size (libjpeg's DCT scaling); others are shrunk.
             image.draft("RGB", (max(1, round(width * scale)), max(1, round(height * scale))))
-            upright = ImageOps.exif_transpose(image)
+            upright = _upright(image)
             if scale < 1:
                 # The drafted, upright image's own size, so a turned photo keeps its shape.
                 shrink = max(width, height) * scale / max(upright.size)
@@ -116,7 +116,15 @@ def _pil_to_rgb(image: Image.Image) -> np.ndarray:
         image = image.convert("RGBA")
         background = Image.new("RGBA", image.size, (255, 255, 255, 255))
         image = Image.alpha_composite(background, image)
-    return np.asarray(image.convert("RGB"))
+    return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """The image turned as its EXIF orientation says; the image itself when it needs no turn
+    (Pillow's `exif_transpose` copies it even then: a whole photo's worth of memory and time)."""
+    if image.getexif().get(ExifTags.Base.Orientation, 1) in (0, 1):
+        return image
+    return ImageOps.exif_transpose(image)
 
 
 def _read_bytes(source: str | Path | bytes) -> bytes:
