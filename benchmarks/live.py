@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 SHARED_YUNET = ROOT.parent / "shared/data/models/face_detection_yunet_2026may.onnx"
 TARGET_FPS = 15
 WARMUP_FRAMES = 10
+FOLLOW_TRACKS, FOLLOW_STATE = 4, 7  # where app.follow returns the cards and the state
 
 
 def recorded_frames(count: int) -> list[np.ndarray]:
@@ -57,10 +58,11 @@ def main() -> None:
     state, times, refreshes = None, [], 0
     for i, frame in enumerate(frames):
         started = time.perf_counter()
-        _, _, _, _, tracks, *_, state = app.follow(frame, "", "Any", "Auto", 10, "match", state)
+        shown = app.follow(frame, "", "Any", "Auto", 10, "match", state)
+        tracks, state = shown[FOLLOW_TRACKS], shown[FOLLOW_STATE]
         if i >= WARMUP_FRAMES:
             times.append(time.perf_counter() - started)
-            refreshes += isinstance(tracks, list)
+            refreshes += isinstance(tracks, str)  # new track cards, not gr.skip()
     median = statistics.median(times)
     print(f"detector: {app.recommender.detector.name}, cores: {os.cpu_count()}")
     print(f"frames: {len(times)} at 640x480, median {median * 1000:.1f} ms a frame")
