@@ -91,7 +91,8 @@ def resolve(
             return Resolved(path, "explicit")
         log.warning("%s does not exist; looking further", path)
     if file is None:
-        return _fallback(bundled, f"{explicit} does not exist" if explicit else "no Hub file named")
+        reason = f"{explicit} does not exist" if explicit else "no Hub repository is set"
+        return _fallback(bundled, reason)
     try:
         cached = _cached(file, cache_dir)
     except HFValidationError as error:  # a malformed repo id from the environment
