@@ -38,6 +38,7 @@ STRATEGY_CHOICES = [("Match my mood", "match"), ("Lift my mood", "lift")]
 LIVE_FRAME_INTERVAL_S = 1 / 15  # the browser sends a frame this often; late ones are dropped
 LIVE_TIME_LIMIT_S = 300  # one live session's share of the server before the camera stops
 LIVE_STREAMS = 4  # visitors streaming at once; more wait their turn
+RECORD_OUTPUT = 5  # where `render`'s outputs hold the JSON record
 CAMERA_CHECK_S = 1.0  # while live, how often the page asks whether frames still come
 CAMERA_OFF_AFTER_S = 2.0  # no frame for this long: the camera was stopped
 PAGE_CSS = Path(__file__).parent / "pipeline" / "page.css"
@@ -114,8 +115,8 @@ def upload(image, artist, language, mood, limit, strategy, held) -> tuple:
     """A photo just chosen: its answer at once, shown in the photo's place (a file that is no
     readable photo stays in view, with the message that says why)."""
     answered = _from_upload(image, artist, language, mood, limit, strategy, 0, held, True)
-    usable = answered[5]["error"] is None  # the record
-    return (*answered, *_swap(usable))
+    record = answered[RECORD_OUTPUT]
+    return (*answered, *_swap(record["error"] is None))
 
 
 def example(index: int, artist, language, mood, limit, strategy) -> tuple:
@@ -154,8 +155,7 @@ def snapshot_taken(image, artist, language, mood, limit, strategy, held) -> tupl
     """A snapshot just taken, answered in its place like a photo (cleared: nothing changes)."""
     if image is None:
         return (gr.skip(),) * 11
-    answered = _from_upload(image, artist, language, mood, limit, strategy, 0, held, True)
-    return (*answered, *_swap(answered[5]["error"] is None))
+    return upload(image, artist, language, mood, limit, strategy, held)
 
 
 def another_photo() -> tuple:

@@ -107,7 +107,7 @@ def _landmark_fit(face: Face, box_frame: tuple[float, float, float]) -> np.ndarr
     to_frame, _ = cv2.estimateAffinePartial2D(points, template, method=cv2.LMEDS)
     if to_frame is None:
         return None
-    zoom = math.hypot(to_frame[0, 0], to_frame[1, 0])  # frame pixels per photo pixel
+    zoom = _zoom(to_frame)
     angle = math.degrees(math.atan2(to_frame[1, 0], to_frame[0, 0]))
     centre = cv2.invertAffineTransform(to_frame) @ np.array([*(((INPUT_SIDE - 1) / 2,) * 2), 1])
     box_x, box_y, box_side = box_frame
@@ -124,7 +124,7 @@ def _landmark_fit(face: Face, box_frame: tuple[float, float, float]) -> np.ndarr
 def _warp(grey: np.ndarray, to_frame: np.ndarray) -> np.ndarray:
     """The 48x48 frame a 2x3 map describes, area-averaged from up to 8x finer when the face is
     larger than the frame, so a big face is not aliased; edges past the photo's replicated."""
-    zoom = math.hypot(to_frame[0, 0], to_frame[1, 0])
+    zoom = _zoom(to_frame)
     factor = min(MAX_SUPERSAMPLING, max(1, math.ceil(1 / zoom)))
     fine = to_frame * factor
     fine[:, 2] += (factor - 1) / 2  # pixel centres: u_fine = factor * u + (factor - 1) / 2
@@ -135,6 +135,11 @@ def _warp(grey: np.ndarray, to_frame: np.ndarray) -> np.ndarray:
     if factor == 1:
         return sampled
     return cv2.resize(sampled, (INPUT_SIDE, INPUT_SIDE), interpolation=cv2.INTER_AREA)
+
+
+def _zoom(to_frame: np.ndarray) -> float:
+    """Frame pixels per photo pixel of a similarity map."""
+    return math.hypot(to_frame[0, 0], to_frame[1, 0])
 
 
 def _eye_angle(face: Face) -> float:
