@@ -1,6 +1,6 @@
 """The app under load: answers a second, latency and memory of `python app.py`, side by side.
 
-    python benchmarks/load.py [--clients 8] [--seconds 60] [--rest 15] [CHECKOUT ...]
+    python benchmarks/load.py [--clients 8] [--seconds 60] [--rest 15] [--rounds 1] [CHECKOUT ...]
 
 Each checkout (a folder holding app.py; default: this one) is started in turn as `python app.py`
 with the same environment (YuNet when YUNET_ONNX names its file or ../shared/data has it, the
@@ -8,7 +8,9 @@ bundled catalog, offline from the Hub). After one warm-up request per photo it r
 `--clients` gradio_client clients on loopback ask `/recommend` back to back for `--seconds`,
 alternating a one-face photo (scikit-image's astronaut) and a three-face group photo; then it
 rests again. The resident memory (RSS) of the app and its children is sampled every second.
-The first checkout is the reference of the throughput ratio.
+The first checkout is the reference of the throughput ratio. With `--rounds`, the checkouts
+take turns that many times and each one's median answers a second is compared: on a shared
+machine whose speed drifts by 20 % in minutes, turns taken side by side cancel the drift.
 """
 
 from __future__ import annotations
@@ -125,6 +127,20 @@ def rest(process: psutil.Process, seconds: float) -> int:
     return int(statistics.median(samples[-3:] or [rss_of(process)]))
 
 
+@contextlib.contextmanager
+def clients_scratch() -> Iterator[None]:
+    """The system temp dir, for this process, moved to a folder deleted afterwards: gradio_client
+    leaves an empty folder there for every file it downloads, and 50,000 of them in /tmp slowed
+    each later run here (answers a second fell by a quarter over three rounds)."""
+    previous = tempfile.tempdir
+    with tempfile.TemporaryDirectory(prefix="load-clients-") as folder:
+        tempfile.tempdir = folder
+        try:
+            yield
+        finally:
+            tempfile.tempdir = previous
+
+
 def connect(url: str):
     """A gradio_client client that downloads its answers, as a visitor's browser would."""
     from gradio_client import Client
@@ -180,11 +196,12 @@ def load(url: str, process: psutil.Process, run: Run, clients: int, seconds: flo
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     workers = [threading.Thread(target=client_loop, args=(n,)) for n in range(clients)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    run.elapsed = time.monotonic() - started
+    with clients_scratch():
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        run.elapsed = time.monotonic() - started
     run.app_cpu, run.client_cpu = cpu(process) - app_cpu, cpu(psutil.Process()) - client_cpu
     done.set()
     sampler.join()
@@ -211,7 +228,17 @@ def rss_at(run: Run, second: float) -> int:
     return next((rss for t, rss in run.rss if t >= second), run.rss[-1][1])
 
 
+def answers_a_second(run: Run) -> float:
+    return len(run.latencies) / run.elapsed
+
+
 def report(runs: list[Run], seconds: float) -> None:
+    """A row per run, its ratio against the first checkout's median answers a second; with
+    several rounds, each checkout's medians."""
+    by_checkout: dict[str, list[Run]] = {}
+    for run in runs:
+        by_checkout.setdefault(run.name, []).append(run)
+    reference = statistics.median(map(answers_a_second, next(iter(by_checkout.values()))))
     half = seconds / 2
     heads = (
         f"{'checkout':28s} {'answers':>7s} {'errors':>6s} {'req/s':>6s} {'ratio':>5s} "
@@ -220,11 +247,9 @@ def report(runs: list[Run], seconds: float) -> None:
         "| CPU ms an answer: app, clients"
     )
     print(heads)
-    reference = None
     for run in runs:
         answers = max(1, len(run.latencies))
-        rate = len(run.latencies) / run.elapsed
-        reference = reference or rate
+        rate = answers_a_second(run)
         p50, p95 = (np.percentile(run.latencies or [0], q) * 1000 for q in (50, 95))
         peak = max(rss for _, rss in run.rss)
         middle, end = rss_at(run, half), run.rss[-1][1]
@@ -240,6 +265,17 @@ def report(runs: list[Run], seconds: float) -> None:
         )
         for error in sorted(set(run.errors))[:5]:
             print(f"    error: {error}")
+    if len(runs) > len(by_checkout):
+        print("Medians over the rounds:")
+        for name, turns in by_checkout.items():
+            rates = [answers_a_second(run) for run in turns]
+            cpu = [run.app_cpu / max(1, len(run.latencies)) * 1000 for run in turns]
+            print(
+                f"  {Path(name).name:26s} {statistics.median(rates):6.2f} answers/s "
+                f"({' '.join(f'{rate:.2f}' for rate in rates)}), ratio "
+                f"{statistics.median(rates) / reference:.2f}, app CPU "
+                f"{statistics.median(cpu):.0f} ms an answer"
+            )
     print("RSS over time (MiB, every 10 s of load):")
     for run in runs:
         trace = " ".join(f"{rss / MIB:.0f}" for t, rss in run.rss[:: round(10 / SAMPLE_EVERY_S)])
@@ -252,6 +288,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--rest", type=float, default=15, help="seconds at rest before and after")
+    parser.add_argument("--rounds", type=int, default=1, help="turns each checkout takes")
     parser.add_argument("--port", type=int, default=7889)
     args = parser.parse_args()
     print(
@@ -263,9 +300,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         pics = photos(Path(folder))
         runs = []
-        for checkout in args.checkouts:
-            runs.append(measure(checkout.resolve(), args, pics, args.port))
-            print(f"measured {checkout}", flush=True)
+        for turn in range(args.rounds):
+            for checkout in args.checkouts:
+                runs.append(measure(checkout.resolve(), args, pics, args.port))
+                print(f"measured {checkout} (round {turn + 1})", flush=True)
     report(runs, args.seconds)
 
 

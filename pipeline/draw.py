@@ -12,6 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from pipeline import images
 from pipeline.emotion import EMOTIONS, EmotionScores
 from pipeline.faces import Face
 
@@ -63,11 +64,8 @@ def display_scale(shape: Sequence[int]) -> float:
 def annotate(rgb: np.ndarray, faces: Sequence[Face], scores: Sequence[EmotionScores]) -> np.ndarray:
     """A display-sized copy of `rgb` with every face boxed and labelled 'happy 87%'."""
     scale = display_scale(rgb.shape)
-    canvas = (
-        cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        if scale < 1
-        else rgb.copy()
-    )
+    size = (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale))
+    canvas = images.shrink(rgb, size) if scale < 1 else rgb.copy()
     thickness = _thickness(canvas.shape)
     for face, score in zip(faces, scores, strict=True):
         x, y, w, h = (round(v * scale) for v in face.box)

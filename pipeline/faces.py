@@ -1,8 +1,7 @@
-"""Face detection: YuNet (ONNX, via cv2.FaceDetectorYN) or OpenCV's bundled Haar cascade."""
+"""Face detection: YuNet (ONNX; see `pipeline.yunet`) or OpenCV's bundled Haar cascade."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -10,11 +9,9 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from pipeline import images, yunet
+
 MAX_DETECTION_SIDE = 1024  # pixels; YuNet misses faces that fill frames over ~2000 px
-YUNET_SCORE_THRESHOLD = 0.7  # OpenCV Zoo's default; fewer false faces in busy backgrounds
-YUNET_NMS_THRESHOLD = 0.3
-YUNET_TOP_K = 5000
-YUNET_INITIAL_SIZE = (320, 320)  # replaced by each photo's own size before detecting
 HAAR_CASCADE = "haarcascade_frontalface_default.xml"
 HAAR_MIN_NEIGHBORS = 6  # higher than OpenCV's 3: the cascade's false positives hurt more here
 HAAR_MIN_FACE_FRACTION = 0.06  # of the shorter side; smaller "faces" are mostly texture
@@ -50,25 +47,13 @@ class YuNetDetector:
     name = "YuNet"
 
     def __init__(self, onnx_path: str | Path) -> None:
-        self._net = cv2.FaceDetectorYN.create(
-            str(onnx_path),
-            "",
-            YUNET_INITIAL_SIZE,
-            YUNET_SCORE_THRESHOLD,
-            YUNET_NMS_THRESHOLD,
-            YUNET_TOP_K,
-        )
-        # The net holds the input size as state: concurrent requests must not interleave.
-        self._lock = threading.Lock()
+        self._net = yunet.load(onnx_path)
+        self.runtime = self._net.runtime
 
     def detect(self, rgb: np.ndarray) -> list[Face]:
         small, scale = downscale(rgb)
-        height, width = small.shape[:2]
-        bgr = cv2.cvtColor(small, cv2.COLOR_RGB2BGR)
-        with self._lock:
-            self._net.setInputSize((width, height))
-            _, rows = self._net.detect(bgr)
-        faces = [_yunet_face(row, scale, rgb.shape) for row in (rows if rows is not None else [])]
+        rows = self._net.rows(cv2.cvtColor(small, cv2.COLOR_RGB2BGR))
+        faces = [_yunet_face(row, scale, rgb.shape) for row in rows]
         return _largest_first([f for f in faces if f is not None])
 
 
@@ -114,7 +99,7 @@ def downscale(rgb: np.ndarray, max_side: int = MAX_DETECTION_SIDE) -> tuple[np.n
         return rgb, 1.0
     scale = max_side / longest
     size = (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), scale
+    return images.shrink(rgb, size), scale
 
 
 def _yunet_face(row: np.ndarray, scale: float, shape: tuple[int, ...]) -> Face | None:

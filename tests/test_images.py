@@ -137,3 +137,15 @@ def _save(pil: Image.Image, fmt: str, **save_args) -> bytes:
     buffer = io.BytesIO()
     pil.save(buffer, format=fmt, **save_args)
     return buffer.getvalue()
+
+
+def test_shrink_averages_a_strong_reduction_and_interpolates_a_mild_one():
+    # A one-pixel checkerboard: averaged, it is flat grey; sampled, it would alias to black or
+    # white stripes.
+    board = (np.indices((400, 600)).sum(axis=0) % 2 * 255).astype(np.uint8)
+    board = np.repeat(board[..., None], 3, axis=2)
+    strong = images.shrink(board, (100, 67))
+    assert strong.shape == (67, 100, 3)
+    assert np.abs(strong.astype(int) - 128).max() <= 2
+    mild = images.shrink(np.zeros((512, 1536, 3), np.uint8) + 200, (1280, 427))
+    assert mild.shape == (427, 1280, 3) and (mild == 200).all()
