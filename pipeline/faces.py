@@ -35,6 +35,7 @@ class Face:
 
 class Detector(Protocol):
     name: str
+    runtime: str  # what runs it, for the start-up log
 
     def detect(self, rgb: np.ndarray) -> list[Face]:
         """Faces in an RGB uint8 image, largest first."""
@@ -61,6 +62,7 @@ class HaarDetector:
     """The frontal-face Haar cascade shipped inside opencv-python-headless 4.x: offline fallback."""
 
     name = "Haar cascade"
+    runtime = "OpenCV"
 
     def __init__(self, cascade_path: str | Path | None = None) -> None:
         path = str(cascade_path or Path(cv2.data.haarcascades) / HAAR_CASCADE)

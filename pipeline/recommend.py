@@ -399,8 +399,7 @@ def build(environ: Mapping[str, str] | None = None) -> Recommender:
     if yunet.path is None:
         log.warning("YuNet unavailable (%s); using the Haar cascade", yunet.detail)
     detector = faces.load_detector(yunet.path)
-    runtime = getattr(detector, "runtime", None)
-    log.info("face detector: %s", f"{detector.name} ({runtime})" if runtime else detector.name)
+    log.info("face detector: %s (%s)", detector.name, detector.runtime)
 
     model_file = hub.env_hub_file(
         hub.EMOTION_MODEL_REPO_VARIABLE,
