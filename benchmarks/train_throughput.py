@@ -23,6 +23,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+import training  # noqa: E402, F401  (sets TensorFlow's oneDNN switch, which the workers inherit)
+from training import hardware  # noqa: E402
+
 BATCH = 128  # as `training.train` uses
 STEPS = 20  # timed batches; the median step is reported
 WARMUP_STEPS = 4  # compile and settle before timing
@@ -34,7 +38,6 @@ def measure(architecture: str, policy: str) -> dict:
     import keras
     import numpy as np
 
-    sys.path.insert(0, str(ROOT))
     from training import model as emotion_cnn
     from training import train
     from training.augment import JitteredFaces
@@ -107,6 +110,10 @@ def main() -> int:
         return 0
 
     print(f"training images/s, batch {BATCH}, median of {STEPS} steps after {WARMUP_STEPS}")
+    print(
+        f"CPU: {hardware.cpu_model()}; bfloat16 units: {hardware.has_bfloat16_units()}; "
+        f"TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS')}"
+    )
     header = ("backend", "network", "precision", "images/s", "params", "MMAC")
     print("{:11} {:7} {:15} {:>9} {:>10} {:>6}".format(*header))
     rows = []

@@ -29,7 +29,7 @@ import keras
 import numpy as np
 
 from pipeline.emotion import BUNDLED_MODEL, EMOTIONS
-from training import evaluate
+from training import evaluate, hardware
 from training import model as emotion_cnn
 from training.augment import FollowEpoch, JitteredFaces
 from training.data import DEFAULT_DATA_DIR, Split, load_split
@@ -175,6 +175,15 @@ def fit(args: argparse.Namespace, training: Split, public_test: Split) -> None:
     """Train (or resume) the run in `args.run_dir`."""
     run_dir = Path(args.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    # TensorFlow here trains on the CPU; on a CPU without bfloat16 units it emulates them. On
+    # an AMD EPYC (AVX2) vgg-d trained at 7.5 images a second in mixed_bfloat16 against 106 in
+    # float32 (`benchmarks/train_throughput.py`).
+    emulated = keras.backend.backend() == "tensorflow" and not hardware.has_bfloat16_units()
+    if "bfloat16" in args.policy and emulated:
+        print(
+            f"warning: this CPU has no bfloat16 units, so {args.policy} is emulated and trains"
+            " several times slower than --policy float32"
+        )
     keras.config.set_dtype_policy(args.policy)
     model = emotion_cnn.build(args.architecture)
     steps_per_epoch = int(np.ceil(len(training) / args.batch_size))
