@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-import training  # noqa: E402, F401  (sets TensorFlow's oneDNN switch, which the workers inherit)
+# Importing the package sets TensorFlow's oneDNN switch, which the workers inherit.
 from training import hardware  # noqa: E402
 
 BATCH = 128  # as `training.train` uses

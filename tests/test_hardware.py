@@ -47,8 +47,7 @@ def test_a_system_without_cpuinfo_reads_as_unknown(tmp_path: Path) -> None:
 
 def test_training_turns_tensorflows_onednn_kernels_on_unless_told_otherwise() -> None:
     def switch_after_import(environment: dict[str, str]) -> str:
-        command = [sys.executable, "-c", "import training, os; print(os.environ[ONEDNN])"]
-        command[2] = command[2].replace("ONEDNN", repr(ONEDNN))
+        command = [sys.executable, "-c", f"import os, training; print(os.environ[{ONEDNN!r}])"]
         done = subprocess.run(command, env=environment, capture_output=True, text=True, check=True)
         return done.stdout.strip()
 

@@ -175,11 +175,11 @@ def fit(args: argparse.Namespace, training: Split, public_test: Split) -> None:
     """Train (or resume) the run in `args.run_dir`."""
     run_dir = Path(args.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    # TensorFlow here trains on the CPU; on a CPU without bfloat16 units it emulates them. On
-    # an AMD EPYC (AVX2) vgg-d trained at 7.5 images a second in mixed_bfloat16 against 106 in
-    # float32 (`benchmarks/train_throughput.py`).
-    emulated = keras.backend.backend() == "tensorflow" and not hardware.has_bfloat16_units()
-    if "bfloat16" in args.policy and emulated:
+    # TensorFlow here trains on the CPU, and emulates bfloat16 on one without bfloat16 units:
+    # on an AMD EPYC (AVX2) vgg-d trained at 7.5 images a second in mixed_bfloat16 against 46
+    # in float32 (`benchmarks/train_throughput.py`, oneDNN off for both).
+    on_tensorflow = keras.backend.backend() == "tensorflow"
+    if "bfloat16" in args.policy and on_tensorflow and not hardware.has_bfloat16_units():
         print(
             f"warning: this CPU has no bfloat16 units, so {args.policy} is emulated and trains"
             " several times slower than --policy float32"
