@@ -26,6 +26,10 @@ INPUT_SHAPE = (INPUT_SIDE, INPUT_SIDE, 1)
 # Test-time augmentation: average each face's reading with its mirror image's. PublicTest
 # 68.57 % -> 69.16 % for the bundled model, 1.28 -> 2.31 ms a face (`training/evaluate.py`).
 MIRROR_AVERAGE = True
+# An ensemble is read once a face: its members' average takes the place of the mirror image's,
+# and a second view would double its cost. The model's name is the contract: `training/
+# ensemble.py` gives it; an ensemble built by hand under another name is read twice.
+ENSEMBLE_NAME = "emotion_ensemble"
 TFLITE_THREADS = 2
 BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "models" / "emotion_cnn.keras"
 
@@ -63,7 +67,8 @@ class EmotionModel:
     here, at load. Should a model not convert, a compiled `tf.function` serves instead.
 
     With `mirror_average`, each face and its mirror image go through in one call of two, and
-    the two readings are averaged (what that buys and costs: beside `MIRROR_AVERAGE`).
+    the two readings are averaged (what that buys and costs: beside `MIRROR_AVERAGE`), unless
+    the model is an ensemble (`is_ensemble`).
     """
 
     def __init__(
@@ -73,14 +78,14 @@ class EmotionModel:
 
         check_contract(keras_model)
         self.source = source
-        self.mirror_average = mirror_average
+        self.mirror_average = mirror_average and not is_ensemble(keras_model)
         self._model = keras_model
         self._infer = tf.function(
             lambda faces: keras_model(faces, training=False),
             input_signature=[tf.TensorSpec((None, *INPUT_SHAPE), tf.float32)],
             reduce_retracing=True,
         )
-        self._views = 2 if mirror_average else 1  # images read per face
+        self._views = 2 if self.mirror_average else 1  # images read per face
         self._tflite = _to_tflite(keras_model, self._views)
         # Idle interpreters, lent to one call at a time. A pool, not one per thread: Gradio runs
         # handlers on any of its ~40 worker threads, and an interpreter per thread (~6 MiB and
@@ -176,6 +181,11 @@ def check_contract(keras_model: keras.Model) -> None:
         raise ModelContractError(
             "emotion model must end in a softmax: outputs are not probabilities"
         )
+
+
+def is_ensemble(keras_model: keras.Model) -> bool:
+    """Whether the model averages several nets itself (see `ENSEMBLE_NAME`)."""
+    return keras_model.name == ENSEMBLE_NAME
 
 
 def load(path: str | Path = BUNDLED_MODEL) -> EmotionModel:

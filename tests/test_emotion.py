@@ -65,13 +65,16 @@ def test_a_model_that_will_not_convert_runs_on_tensorflow(monkeypatch, emotion_m
     )
 
 
-def test_mirror_average_reads_a_face_and_its_mirror_image(emotion_model):
-    assert emotion_model.mirror_average  # the app's setting
-    single = emotion.EmotionModel(emotion_model._model, source="test", mirror_average=False)
+def test_mirror_average_reads_a_face_and_its_mirror_image():
+    from training import model as emotion_cnn
+
+    net = emotion_cnn.build("vgg-s")
+    mirrored = emotion.EmotionModel(net, source="test", mirror_average=True)
+    single = emotion.EmotionModel(net, source="test", mirror_average=False)
     faces = np.random.default_rng(4).integers(0, 255, (2, 48, 48)).astype(np.uint8)
     plain = np.array([r.probabilities for r in single.classify(faces)])
     flipped = np.array([r.probabilities for r in single.classify(faces[:, :, ::-1])])
-    averaged = [r.probabilities for r in emotion_model.classify(faces)]
+    averaged = [r.probabilities for r in mirrored.classify(faces)]
     np.testing.assert_allclose(averaged, (plain + flipped) / 2, atol=1e-6)
 
 

@@ -1,5 +1,5 @@
-"""What each part of the training recipe buys: the recipe, and the recipe less one part, on one
-shorter schedule, side by side.
+"""What each part of the training recipe buys: the recipe, and the recipe with one part taken
+away or added, on one shorter schedule, side by side.
 
     python -m training.ablation [--epochs 20] [--only no-erasing ...] [--table-only]
 
@@ -29,6 +29,7 @@ VARIANTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "chained-jitter": ("jitter in three resamplings (as before)", ("--chained-jitter",)),
     "no-erasing": ("no random erasing", ("--erasing", "0")),
     "vgg-s": ("the shallower vgg-s (one convolution a stage)", ("--architecture", "vgg-s")),
+    "small-faces": ("and a quarter of faces shrunk to 16-32 px", ("--small-faces", "0.25")),
 }
 
 

@@ -5,6 +5,9 @@ resampled once. Keras's separate `RandomTranslation`, `RandomRotation` and `Rand
 resample three times in a row, which visibly blurs a 48x48 face: the net then trains on soft
 faces and is tested on sharp ones. Then a random patch may be erased (Zhong et al., 2020).
 
+With `small_faces`, a share of faces is shrunk to 16-32 px and brought back to 48, as the app
+brings up a face that small in the photo (bilinear), so the net also learns blurred faces.
+
 The jitter of batch `b` in epoch `e` depends only on (seed, e, b), so a run resumed from its
 checkpoint at epoch `e` sees exactly the batches it would have seen.
 
@@ -26,12 +29,18 @@ ZOOM_RANGE = (0.9, 1.1)  # scale factor of the face
 MAX_SHIFT = 0.1  # of the side, each way
 ERASE_AREA = (0.02, 0.2)  # share of the face a patch covers
 ERASE_ASPECT = (0.3, 3.3)  # patch height / width, log-uniform
+SMALL_FACE_SIDES = (16, 32)  # px a small face spans in a photo; YuNet finds faces from ~20 px
 
 
 def jitter(
-    face: np.ndarray, rng: np.random.Generator, erasing: float, chained: bool = False
+    face: np.ndarray,
+    rng: np.random.Generator,
+    erasing: float,
+    chained: bool = False,
+    small_faces: float = 0.0,
 ) -> np.ndarray:
-    """One 48x48 grey face (uint8) mirrored, rotated, zoomed, shifted and maybe erased."""
+    """One 48x48 grey face (uint8) mirrored, rotated, zoomed, shifted, maybe made small and
+    maybe erased."""
     centre = (INPUT_SIDE - 1) / 2
     angle = rng.uniform(-MAX_ROTATION_DEGREES, MAX_ROTATION_DEGREES)
     zoom = rng.uniform(*ZOOM_RANGE)
@@ -45,6 +54,11 @@ def jitter(
         if mirror:  # x -> side - 1 - x, folded into the same warp
             warp = warp @ np.array([[-1, 0, INPUT_SIDE - 1], [0, 1, 0], [0, 0, 1]], np.float64)
         out = _warp(face, warp)
+    # Drawn only when asked for, so that runs without it see the same jitter as before.
+    if small_faces and rng.random() < small_faces:
+        side = int(rng.integers(SMALL_FACE_SIDES[0], SMALL_FACE_SIDES[1] + 1))
+        small = cv2.resize(out, (side, side), interpolation=cv2.INTER_AREA)
+        out = cv2.resize(small, (INPUT_SIDE, INPUT_SIDE), interpolation=cv2.INTER_LINEAR)
     if rng.random() < erasing:
         area = rng.uniform(*ERASE_AREA) * INPUT_SIDE**2
         aspect = math.exp(rng.uniform(*np.log(ERASE_ASPECT)))
@@ -89,11 +103,12 @@ class JitteredFaces(keras.utils.PyDataset):
         seed: int,
         erasing: float = 0.0,
         chained: bool = False,
+        small_faces: float = 0.0,
     ) -> None:
         super().__init__()
         self.faces, self.targets = faces, targets
         self.batch_size, self.seed, self.erasing = batch_size, seed, erasing
-        self.chained = chained
+        self.chained, self.small_faces = chained, small_faces
         self.epoch = 0  # set by `FollowEpoch` at the start of each epoch
         self._order: tuple[int, np.ndarray] | None = None  # (epoch, its shuffled row order)
 
@@ -106,7 +121,12 @@ class JitteredFaces(keras.utils.PyDataset):
             self._order = (self.epoch, shuffle.permutation(len(self.faces)))
         rows = self._order[1][index * self.batch_size : (index + 1) * self.batch_size]
         rng = np.random.default_rng((self.seed, self.epoch, index))
-        batch = np.stack([jitter(self.faces[row], rng, self.erasing, self.chained) for row in rows])
+        batch = np.stack(
+            [
+                jitter(self.faces[row], rng, self.erasing, self.chained, self.small_faces)
+                for row in rows
+            ]
+        )
         return batch.astype(np.float32)[..., None], self.targets[rows]
 
 

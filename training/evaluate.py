@@ -131,7 +131,11 @@ def evaluate(model_path: str, data_dir: str, report_dir: str | None = None) -> d
         ),
         "confusion_matrix": matrix.tolist(),
         "latency_ms_per_face_batch1_median": round(latency_ms(model, public_test.faces[:1]), 2),
-        "inference": {"runtime": model.runtime, "mirror_average": model.mirror_average},
+        "inference": {
+            "runtime": model.runtime,
+            "mirror_average": model.mirror_average,
+            "ensemble": emotion.is_ensemble(model._model),
+        },
     }
     if model.mirror_average:  # the model file alone, as someone loading it from the Hub would
         single = emotion.EmotionModel(model._model, model.source, mirror_average=False)

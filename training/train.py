@@ -13,6 +13,9 @@ At the end the best epoch is exported beside the run, and it replaces the commit
 least `--min-gain` better, so history gains a model file only for real progress.
 `--export-only` does that last step for a run stopped midway.
 
+`--teacher ensemble.keras` distils a model (an ensemble, say; a copy, not `--out`) into the one
+trained: each Training face's target becomes a blend of its label and the teacher's reading.
+
 Runs under any Keras 3 backend (TensorFlow here; `KERAS_BACKEND=torch` or `jax` on a GPU).
 """
 
@@ -40,6 +43,7 @@ LABEL_SMOOTHING = 0.1
 MIN_GAIN = 0.005  # PublicTest accuracy a new model must add before it replaces the committed one
 METRICS_FILE = BUNDLED_MODEL.parent / "metrics.json"
 REPORT_FILES = ("evaluation.json", "confusion_matrix.png")
+APP_ACCURACY = "app_public_test_accuracy"  # PublicTest through the app's path (`evaluate`)
 
 
 def one_hot(labels: np.ndarray) -> np.ndarray:
@@ -60,6 +64,53 @@ def accuracy(model: keras.Model, split: Split, batch_size: int = 512) -> float:
         ]
     ).argmax(axis=1)
     return float((predicted == split.labels).mean())
+
+
+def teacher_readings(teacher: keras.Model, faces: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """(N, 7) probabilities of `teacher` for grey faces as the app reads them: each face
+    averaged with its mirror image, unless the teacher is an ensemble (read once)."""
+    from pipeline.emotion import is_ensemble
+
+    inputs = faces.astype(np.float32)[..., None]
+    views = [inputs] if is_ensemble(teacher) else [inputs, inputs[:, :, ::-1]]
+    readings = [
+        np.concatenate(
+            [
+                keras.ops.convert_to_numpy(teacher(view[i : i + batch_size], training=False))
+                for i in range(0, len(view), batch_size)
+            ]
+        )
+        for view in views
+    ]
+    return np.mean(readings, axis=0).astype(np.float32)
+
+
+def training_targets(args: argparse.Namespace, training: Split) -> np.ndarray:
+    """What the net learns to give each Training face: its label, or with `--teacher` a blend
+    of the label and the teacher's reading (knowledge distillation; Hinton et al., 2015). The
+    teacher reads each face once, unjittered: the jitter moves a face, not its expression."""
+    labels = one_hot(training.labels)
+    if not args.teacher:
+        return labels
+    if not 0 <= args.teacher_weight <= 1:
+        raise ValueError(f"--teacher-weight must be within 0-1, got {args.teacher_weight}")
+    if Path(args.teacher).resolve() == Path(args.out).resolve():
+        # The run may replace --out midway; a resumed run would then learn from itself.
+        raise ValueError("--teacher must not be --out: distil from a copy of the model")
+    # The run keeps its own copy, so that a resumed run learns from the teacher it began with.
+    teacher_copy = Path(args.run_dir) / "teacher.keras"
+    if not teacher_copy.exists():
+        teacher_copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(args.teacher, teacher_copy)
+    readings = teacher_readings(
+        keras.saving.load_model(teacher_copy, compile=False), training.faces
+    )
+    agree = float((readings.argmax(axis=1) == training.labels).mean())
+    print(
+        f"teacher {args.teacher} agrees with {agree:.1%} of the Training labels, with a mean"
+        f" confidence of {readings.max(axis=1).mean():.1%}"
+    )
+    return (1 - args.teacher_weight) * labels + args.teacher_weight * readings
 
 
 def history_rows(history: Path) -> list[dict]:
@@ -88,6 +139,7 @@ def compile_model(
     epochs: int,
     peak_learning_rate: float = PEAK_LEARNING_RATE,
     ema_momentum: float = 0.0,
+    label_smoothing: float = LABEL_SMOOTHING,
 ) -> None:
     """AdamW on a one-epoch warm-up and a cosine decay to zero at the last epoch.
 
@@ -108,7 +160,7 @@ def compile_model(
     )
     model.compile(
         optimizer=optimizer,
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
         metrics=["accuracy"],
     )
 
@@ -120,8 +172,14 @@ def recipe(args: argparse.Namespace) -> str:
         + [f"--architecture {args.architecture}", f"--policy {args.policy}"]
         + ([f"--erasing {args.erasing}"] if args.erasing else [])
         + (["--chained-jitter"] if args.chained_jitter else [])
+        + ([f"--small-faces {args.small_faces}"] if args.small_faces else [])
         + ([f"--peak-lr {args.peak_lr}"] if args.peak_lr != PEAK_LEARNING_RATE else [])
         + ([f"--ema {args.ema}"] if args.ema else [])
+        + (
+            [f"--teacher {args.teacher} --teacher-weight {args.teacher_weight}"]
+            if args.teacher
+            else []
+        )
     )
 
 
@@ -187,7 +245,9 @@ def fit(args: argparse.Namespace, training: Split, public_test: Split) -> None:
     keras.config.set_dtype_policy(args.policy)
     model = emotion_cnn.build(args.architecture)
     steps_per_epoch = int(np.ceil(len(training) / args.batch_size))
-    compile_model(model, steps_per_epoch, args.epochs, args.peak_lr, args.ema)
+    # A teacher's soft readings already spread the targets; smoothing them again only blurs.
+    smoothing = 0.0 if args.teacher else LABEL_SMOOTHING
+    compile_model(model, steps_per_epoch, args.epochs, args.peak_lr, args.ema, smoothing)
     start_epoch = 0
     if (run_dir / "backup").exists():
         print(f"resuming the run in {run_dir}")  # BackupAndRestore restores everything
@@ -207,11 +267,12 @@ def fit(args: argparse.Namespace, training: Split, public_test: Split) -> None:
 
     batches = JitteredFaces(
         training.faces,
-        one_hot(training.labels),
+        training_targets(args, training),
         args.batch_size,
         args.seed,
         args.erasing,
         args.chained_jitter,
+        args.small_faces,
     )
     model.fit(
         batches,
@@ -273,23 +334,35 @@ def export(args: argparse.Namespace, training: Split, public_test: Split) -> dic
         "runs": [run for run in committed.get("runs", []) if run["command"] != this_run["command"]]
         + [this_run],
     }
-    (exported.parent / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     if args.report:
         report = evaluate.evaluate(str(exported), str(args.data_dir), str(exported.parent))
         print(
             f"as the app reads faces: {report['public_test_accuracy']:.2%} on PublicTest, "
             f"{report['latency_ms_per_face_batch1_median']} ms a face"
         )
-    before = committed.get("public_test_accuracy")
-    if before is not None and metrics["public_test_accuracy"] < before + args.min_gain:
+        metrics[APP_ACCURACY] = this_run[APP_ACCURACY] = report["public_test_accuracy"]
+    (exported.parent / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    figure = compared_figure(metrics, committed)
+    before = committed.get(figure)
+    if before is not None and metrics[figure] < before + args.min_gain:
         print(
-            f"kept in {exported.parent}: {metrics['public_test_accuracy']:.2%} does not beat "
-            f"the committed {before:.2%} by {args.min_gain:.1%}"
+            f"kept in {exported.parent}: {metrics[figure]:.2%} does not beat "
+            f"the committed {before:.2%} by {args.min_gain:.1%} ({figure})"
         )
         return metrics
     promote(exported, Path(args.out), Path(args.metrics))
     print(json.dumps({k: v for k, v in metrics.items() if k != "runs"}, indent=2))
     return metrics
+
+
+def compared_figure(metrics: dict, committed: dict) -> str:
+    """What a run and the committed model are compared on: PublicTest as the app reads faces
+    when both records have it (a single net face and mirror, an ensemble once), else one view."""
+    return (
+        APP_ACCURACY
+        if APP_ACCURACY in metrics and APP_ACCURACY in committed
+        else ("public_test_accuracy")
+    )
 
 
 def promote(exported: Path, out: Path, metrics_file: Path) -> None:
@@ -340,6 +413,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--chained-jitter",
         action="store_true",
         help="the previous recipe's jitter, one resampling per move (for its ablation)",
+    )
+    parser.add_argument("--teacher", help="a .keras model to distil: its readings join the labels")
+    parser.add_argument(
+        "--teacher-weight", type=float, default=0.5, help="the teacher's share of each target"
+    )
+    parser.add_argument(
+        "--small-faces", type=float, default=0.0, help="share of faces shrunk to 16-32 px and back"
     )
     parser.add_argument("--seed", type=int, default=2013)
     parser.add_argument("--run-dir", default="training/runs/default", help="checkpoints; resumes")

@@ -1,0 +1,108 @@
+"""Ways to read two emotion nets, side by side: accuracy on PublicTest and time a face, one run.
+
+    python benchmarks/ensemble_reading.py a.keras b.keras [--rounds 5] [--calls 200]
+
+Each net alone as the app reads a single net (the face and its mirror image), then the two as
+one ensemble (`training.ensemble`) with each member reading the face, its mirror image or both
+(`--views`). Every way runs through the app's own path (`EmotionModel.classify`, TFLite), which
+reads an ensemble once a face; time is the median over rounds of the median of single-face
+calls, the ways taking turns within each round so that they share the machine's state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import keras  # noqa: E402
+
+from pipeline import emotion  # noqa: E402
+from training import ensemble  # noqa: E402
+from training.data import DEFAULT_DATA_DIR, load_split  # noqa: E402
+
+BATCH = 256
+
+
+ENSEMBLE_VIEWS = (
+    ("face", "face"),
+    ("face", "mirror"),
+    ("both", "face"),
+    ("face", "both"),
+    ("both", "both"),
+)
+
+
+def ways(first: keras.Model, second: keras.Model) -> list[tuple[str, int, emotion.EmotionModel]]:
+    """(name, nets' readings a face, the model as the app would run it) for each way."""
+    alone = [
+        (f"the {rank} net alone, face + mirror", 2, emotion.EmotionModel(net, rank))
+        for rank, net in (("first", first), ("second", second))
+    ]
+    together = []
+    for views in ENSEMBLE_VIEWS:
+        model = ensemble.average([first, second], list(views))
+        readings = sum(2 if view == "both" else 1 for view in views)
+        together.append(
+            (
+                f"ensemble, views {' / '.join(views)}",
+                readings,
+                emotion.EmotionModel(model, "+".join(views)),
+            )
+        )
+    return alone + together
+
+
+def accuracy(model: emotion.EmotionModel, faces: np.ndarray, labels: np.ndarray) -> float:
+    probabilities = [
+        scores.probabilities
+        for start in range(0, len(faces), BATCH)
+        for scores in model.classify(faces[start : start + BATCH])
+    ]
+    return float((np.argmax(probabilities, axis=1) == labels).mean())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("first", type=Path)
+    parser.add_argument("second", type=Path)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
+    args = parser.parse_args()
+
+    nets = [keras.saving.load_model(path, compile=False) for path in (args.first, args.second)]
+    models = ways(*nets)
+    public_test = load_split("PublicTest", args.data_dir)
+    face = public_test.faces[:1]
+    for _, _, model in models:
+        for _ in range(20):
+            model.classify(face)
+    timings: dict[str, list[float]] = {name: [] for name, _, _ in models}
+    for _ in range(args.rounds):
+        for name, _, model in models:
+            calls = []
+            for _ in range(args.calls):
+                started = time.perf_counter()
+                model.classify(face)
+                calls.append(time.perf_counter() - started)
+            timings[name].append(statistics.median(calls) * 1000)
+
+    print(f"{args.first} and {args.second}, PublicTest ({len(public_test)} faces):")
+    print("| way | readings a face | PublicTest | ms a face |")
+    print("|---|---:|---:|---:|")
+    for name, readings, model in models:
+        correct = accuracy(model, public_test.faces, public_test.labels)
+        took = statistics.median(timings[name])
+        print(f"| {name} | {readings} | {correct:.2%} | {took:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
