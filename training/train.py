@@ -54,35 +54,30 @@ def as_inputs(split: Split) -> np.ndarray:
     return split.faces.astype(np.float32)[..., None]
 
 
-def accuracy(model: keras.Model, split: Split, batch_size: int = 512) -> float:
-    """Top-1 accuracy of `model` on `split`, calling the model directly (any backend)."""
-    inputs = as_inputs(split)
-    predicted = np.concatenate(
+def readings(model: keras.Model, inputs: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """(N, 7) probabilities of `model` for (N, 48, 48, 1) faces, calling it directly in batches
+    (any backend)."""
+    return np.concatenate(
         [
             keras.ops.convert_to_numpy(model(inputs[i : i + batch_size], training=False))
             for i in range(0, len(inputs), batch_size)
         ]
-    ).argmax(axis=1)
-    return float((predicted == split.labels).mean())
+    )
 
 
-def teacher_readings(teacher: keras.Model, faces: np.ndarray, batch_size: int = 512) -> np.ndarray:
+def accuracy(model: keras.Model, split: Split) -> float:
+    """Top-1 accuracy of `model` on `split`."""
+    return float((readings(model, as_inputs(split)).argmax(axis=1) == split.labels).mean())
+
+
+def teacher_readings(teacher: keras.Model, faces: np.ndarray) -> np.ndarray:
     """(N, 7) probabilities of `teacher` for grey faces as the app reads them: each face
     averaged with its mirror image, unless the teacher is an ensemble (read once)."""
     from pipeline.emotion import is_ensemble
 
     inputs = faces.astype(np.float32)[..., None]
     views = [inputs] if is_ensemble(teacher) else [inputs, inputs[:, :, ::-1]]
-    readings = [
-        np.concatenate(
-            [
-                keras.ops.convert_to_numpy(teacher(view[i : i + batch_size], training=False))
-                for i in range(0, len(view), batch_size)
-            ]
-        )
-        for view in views
-    ]
-    return np.mean(readings, axis=0).astype(np.float32)
+    return np.mean([readings(teacher, view) for view in views], axis=0).astype(np.float32)
 
 
 def training_targets(args: argparse.Namespace, training: Split) -> np.ndarray:
