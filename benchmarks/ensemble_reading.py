@@ -1,12 +1,13 @@
 """Ways to read two emotion nets, side by side: accuracy on PublicTest and time a face, one run.
 
-    python benchmarks/ensemble_reading.py a.keras b.keras [--rounds 5] [--calls 200]
+    python benchmarks/ensemble_reading.py a.keras b.keras [--rounds 5]
 
 Each net alone as the app reads a single net (the face and its mirror image), then the two as
 one ensemble (`training.ensemble`) with each member reading the face, its mirror image or both
 (`--views`). Every way runs through the app's own path (`EmotionModel.classify`, TFLite), which
-reads an ensemble once a face; time is the median over rounds of the median of single-face
-calls, the ways taking turns within each round so that they share the machine's state.
+reads an ensemble once a face; time is the median over rounds of `training.evaluate`'s median
+of 200 single-face calls, the ways taking turns within each round so that they share the
+machine's state.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,11 +25,8 @@ sys.path.insert(0, str(ROOT))
 import keras  # noqa: E402
 
 from pipeline import emotion  # noqa: E402
-from training import ensemble  # noqa: E402
+from training import ensemble, evaluate  # noqa: E402
 from training.data import DEFAULT_DATA_DIR, load_split  # noqa: E402
-
-BATCH = 256
-
 
 ENSEMBLE_VIEWS = (
     ("face", "face"),
@@ -61,12 +58,7 @@ def ways(first: keras.Model, second: keras.Model) -> list[tuple[str, int, emotio
 
 
 def accuracy(model: emotion.EmotionModel, faces: np.ndarray, labels: np.ndarray) -> float:
-    probabilities = [
-        scores.probabilities
-        for start in range(0, len(faces), BATCH)
-        for scores in model.classify(faces[start : start + BATCH])
-    ]
-    return float((np.argmax(probabilities, axis=1) == labels).mean())
+    return float((evaluate.probabilities(model, faces).argmax(axis=1) == labels).mean())
 
 
 def main() -> None:
@@ -74,7 +66,6 @@ def main() -> None:
     parser.add_argument("first", type=Path)
     parser.add_argument("second", type=Path)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
     args = parser.parse_args()
 
@@ -82,18 +73,10 @@ def main() -> None:
     models = ways(*nets)
     public_test = load_split("PublicTest", args.data_dir)
     face = public_test.faces[:1]
-    for _, _, model in models:
-        for _ in range(20):
-            model.classify(face)
     timings: dict[str, list[float]] = {name: [] for name, _, _ in models}
     for _ in range(args.rounds):
         for name, _, model in models:
-            calls = []
-            for _ in range(args.calls):
-                started = time.perf_counter()
-                model.classify(face)
-                calls.append(time.perf_counter() - started)
-            timings[name].append(statistics.median(calls) * 1000)
+            timings[name].append(evaluate.latency_ms(model, face))
 
     print(f"{args.first} and {args.second}, PublicTest ({len(public_test)} faces):")
     print("| way | readings a face | PublicTest | ms a face |")

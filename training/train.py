@@ -97,15 +97,13 @@ def training_targets(args: argparse.Namespace, training: Split) -> np.ndarray:
     if not teacher_copy.exists():
         teacher_copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(args.teacher, teacher_copy)
-    readings = teacher_readings(
-        keras.saving.load_model(teacher_copy, compile=False), training.faces
-    )
-    agree = float((readings.argmax(axis=1) == training.labels).mean())
+    read = teacher_readings(keras.saving.load_model(teacher_copy, compile=False), training.faces)
+    agree = float((read.argmax(axis=1) == training.labels).mean())
     print(
         f"teacher {args.teacher} agrees with {agree:.1%} of the Training labels, with a mean"
-        f" confidence of {readings.max(axis=1).mean():.1%}"
+        f" confidence of {read.max(axis=1).mean():.1%}"
     )
-    return (1 - args.teacher_weight) * labels + args.teacher_weight * readings
+    return (1 - args.teacher_weight) * labels + args.teacher_weight * read
 
 
 def history_rows(history: Path) -> list[dict]:
