@@ -64,11 +64,14 @@ def framing_for(detector_name: str) -> Framing:
 
 def crop(grey: np.ndarray, face: Face, framing: Framing = DEFAULT_FRAMING) -> np.ndarray:
     """One face of a grey photo as a 48x48 uint8 square framed as FER-2013 frames its faces."""
+    return _warp(grey, frame_map(face, framing))
+
+
+def frame_map(face: Face, framing: Framing = DEFAULT_FRAMING) -> np.ndarray:
+    """The 2x3 similarity from photo pixels to the 48x48 frame `crop` cuts this face at."""
     box_frame = _box_frame(face, framing)
     to_frame = _landmark_fit(face, box_frame) if face.landmarks else None
-    if to_frame is None:
-        to_frame = _similarity(*box_frame, angle=_eye_angle(face))
-    return _warp(grey, to_frame)
+    return to_frame if to_frame is not None else _similarity(*box_frame, angle=_eye_angle(face))
 
 
 def readable(crop: np.ndarray) -> bool:

@@ -13,6 +13,7 @@ def test_each_variant_changes_one_part_of_the_recipe_and_never_touches_the_commi
     assert train.parse_args(ablation.command("vgg-s", 20)[3:]).architecture == "vgg-s"
     assert train.parse_args(ablation.command("chained-jitter", 20)[3:]).chained_jitter
     assert train.parse_args(ablation.command("small-faces", 20)[3:]).small_faces == 0.25
+    assert train.parse_args(ablation.command("app-frames", 20)[3:]).app_frames == 0.5
     recipe = train.parse_args(ablation.command("recipe", 20)[3:])
     assert (recipe.architecture, recipe.erasing, recipe.chained_jitter) == ("vgg-d", 0.5, False)
 

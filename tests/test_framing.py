@@ -48,6 +48,29 @@ def test_real_faces_are_cropped_the_way_fer2013_frames_its_faces(astronaut, grou
     assert offset is not None and offset < 6, (face.box, offset)
 
 
+@needs_shared(YUNET_ONNX)
+def test_a_faces_app_frame_is_the_apps_crop_without_the_canvas(astronaut):
+    # The astronaut as the app cuts her is already in FER-2013's frame: her map is close to
+    # the identity, and warping her by it gives what the app's crop of the canvas shows.
+    yunet = faces.YuNetDetector(YUNET_ONNX)
+    grey = cv2.cvtColor(astronaut, cv2.COLOR_RGB2GRAY)
+    (face,) = yunet.detect(astronaut)
+    cut = crops.crop(grey, face, crops.framing_for(yunet.name))
+    blank = np.full((48, 48), 128, np.uint8)  # no face: its map stays the identity
+    maps, found = framing.app_frames(yunet, np.stack([cut, blank]))
+    assert found == 1
+    np.testing.assert_array_equal(maps[1], np.eye(3)[:2])
+    zoom = np.hypot(*maps[0][:, 0])
+    centre = maps[0] @ np.array([23.5, 23.5, 1.0])  # where the frame's centre goes
+    assert 0.9 < zoom < 1.1 and np.abs(centre - 23.5).max() < 3
+    grey_canvas, found_face = framing.found_in_canvas(yunet, cut)
+    app = crops.crop(grey_canvas, found_face, crops.framing_for(yunet.name))
+    warped = cv2.warpAffine(
+        cut, maps[0], (48, 48), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    assert np.abs(app[8:40, 8:40].astype(int) - warped[8:40, 8:40]).mean() < 3
+
+
 @pytest.mark.parametrize("name", ["YuNet", "Haar cascade"])
 def test_the_app_uses_the_framing_measured_for_each_detector(name):
     measured = crops.FRAMINGS[name]

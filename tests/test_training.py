@@ -111,6 +111,64 @@ def test_small_faces_are_blurred_as_the_app_brings_them_up_and_off_changes_nothi
     assert "--small-faces" not in train.recipe(train.parse_args([]))
 
 
+def test_the_apps_frame_comes_first_within_the_same_single_warp():
+    # A smooth blob, so that one resampling and two in a row agree closely.
+    ys, xs = np.indices((48, 48))
+    blob = (255 * np.exp(-((xs - 20) ** 2 + (ys - 26) ** 2) / 60)).astype(np.uint8)
+    frame = np.array([[1.2, 0.0, -3.0], [0.0, 1.2, -6.0]])  # zoomed in and moved up-left
+    framed = augment.jitter(blob, np.random.default_rng(5), 0.0, frame=frame)
+    framed_first = augment._warp(blob, frame)
+    after = augment.jitter(framed_first, np.random.default_rng(5), 0.0)
+    assert np.abs(framed.astype(int) - after).mean() < 1.5
+    plain = augment.jitter(blob, np.random.default_rng(5), 0.0)
+    assert np.abs(framed.astype(int) - plain).mean() > 5
+    identity = augment.jitter(blob, np.random.default_rng(5), 0.0, frame=np.eye(3)[:2])
+    np.testing.assert_array_equal(identity, plain)
+    with pytest.raises(ValueError, match="chained"):
+        augment.jitter(blob, np.random.default_rng(5), 0.0, chained=True, frame=frame)
+
+
+def test_app_frames_are_drawn_per_face_and_off_changes_nothing():
+    faces = np.random.default_rng(0).integers(0, 256, (8, 48, 48), dtype=np.uint8)
+    targets = train.one_hot(np.arange(8) % 7)
+    shifted = np.tile(np.array([[1.0, 0.0, 9.0], [0.0, 1.0, 0.0]]), (8, 1, 1))
+
+    def batch(**framing):
+        return augment.JitteredFaces(faces, targets, 8, seed=3, **framing)[0][0]
+
+    np.testing.assert_array_equal(batch(frames=shifted, app_frames=0.0), batch())
+    assert not np.array_equal(batch(frames=shifted, app_frames=1.0), batch())
+    with pytest.raises(ValueError, match="frame"):
+        augment.JitteredFaces(faces, targets, 8, seed=3, app_frames=0.5)
+
+
+def test_app_frames_are_measured_once_per_run_and_need_the_detector(tmp_path, monkeypatch):
+    from training import framing
+
+    detector = tmp_path / "yunet.onnx"
+    args = train.parse_args(["--app-frames", "0.5", "--run-dir", str(tmp_path / "run")])
+    assert "--app-frames 0.5" in train.recipe(args)
+    assert "--app-frames" not in train.recipe(train.parse_args([]))
+    assert train.app_frames(train.parse_args([]), None) is None
+    args.yunet = str(detector)
+    split = data.Split(np.zeros((3, 48, 48), np.uint8), np.zeros(3, np.int64))
+    with pytest.raises(SystemExit, match="YuNet"):
+        train.app_frames(args, split)
+    detector.write_bytes(b"")
+    calls = []
+
+    def measured(found_by, grey_faces):
+        calls.append(len(grey_faces))
+        return np.tile(np.eye(3)[:2], (len(grey_faces), 1, 1)) * 2, 2
+
+    monkeypatch.setattr(framing, "app_frames", measured)
+    monkeypatch.setattr("pipeline.faces.YuNetDetector", lambda path: path)
+    first = train.app_frames(args, split)
+    again = train.app_frames(args, split)  # a resumed run reads the kept maps
+    assert calls == [3] and first.shape == (3, 2, 3)
+    np.testing.assert_array_equal(first, again)
+
+
 def test_chained_jitter_makes_the_same_moves_but_smears_the_face():
     board = (np.indices((48, 48)).sum(axis=0) // 4 % 2 * 255).astype(np.uint8)
 

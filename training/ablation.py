@@ -30,6 +30,7 @@ VARIANTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "no-erasing": ("no random erasing", ("--erasing", "0")),
     "vgg-s": ("the shallower vgg-s (one convolution a stage)", ("--architecture", "vgg-s")),
     "small-faces": ("and a quarter of faces shrunk to 16-32 px", ("--small-faces", "0.25")),
+    "app-frames": ("and half the faces framed as the app crops them", ("--app-frames", "0.5")),
 }
 
 

@@ -5,6 +5,10 @@ resampled once. Keras's separate `RandomTranslation`, `RandomRotation` and `Rand
 resample three times in a row, which visibly blurs a 48x48 face: the net then trains on soft
 faces and is tested on sharp ones. Then a random patch may be erased (Zhong et al., 2020).
 
+With `app_frames`, a share of faces is first framed as the app's crop would frame them in a
+photo (each face's own map from `training.framing.app_frames`, folded into the same warp), so
+the net also learns the frame it is fed: YuNet's landmarks laid on FER-2013's median places.
+
 With `small_faces`, a share of faces is shrunk to 16-32 px and brought back to 48, as the app
 brings up a face that small in the photo (bilinear), so the net also learns blurred faces.
 
@@ -38,21 +42,26 @@ def jitter(
     erasing: float,
     chained: bool = False,
     small_faces: float = 0.0,
+    frame: np.ndarray | None = None,
 ) -> np.ndarray:
     """One 48x48 grey face (uint8) mirrored, rotated, zoomed, shifted, maybe made small and
-    maybe erased."""
+    maybe erased; first mapped to `frame` (a 2x3 map in the face's pixels) when given."""
     centre = (INPUT_SIDE - 1) / 2
     angle = rng.uniform(-MAX_ROTATION_DEGREES, MAX_ROTATION_DEGREES)
     zoom = rng.uniform(*ZOOM_RANGE)
     shift = rng.uniform(-MAX_SHIFT, MAX_SHIFT, 2) * INPUT_SIDE
     mirror = rng.random() < 0.5
     if chained:
+        if frame is not None:
+            raise ValueError("the chained jitter (an ablation) takes no frame")
         out = _chained_warps(face, angle, zoom, shift, mirror)
     else:
         warp = cv2.getRotationMatrix2D((centre, centre), angle, zoom)
         warp[:, 2] += shift
         if mirror:  # x -> side - 1 - x, folded into the same warp
             warp = warp @ np.array([[-1, 0, INPUT_SIDE - 1], [0, 1, 0], [0, 0, 1]], np.float64)
+        if frame is not None:  # the app's frame first, then the jitter: still one resampling
+            warp = warp @ np.vstack([frame, [0, 0, 1]])
         out = _warp(face, warp)
     # Drawn only when asked for, so that runs without it see the same jitter as before.
     if small_faces and rng.random() < small_faces:
@@ -104,11 +113,16 @@ class JitteredFaces(keras.utils.PyDataset):
         erasing: float = 0.0,
         chained: bool = False,
         small_faces: float = 0.0,
+        frames: np.ndarray | None = None,
+        app_frames: float = 0.0,
     ) -> None:
         super().__init__()
+        if app_frames and frames is None:
+            raise ValueError("app_frames needs each face's frame")
         self.faces, self.targets = faces, targets
         self.batch_size, self.seed, self.erasing = batch_size, seed, erasing
         self.chained, self.small_faces = chained, small_faces
+        self.frames, self.app_frames = frames, app_frames
         self.epoch = 0  # set by `FollowEpoch` at the start of each epoch
         self._order: tuple[int, np.ndarray] | None = None  # (epoch, its shuffled row order)
 
@@ -121,13 +135,20 @@ class JitteredFaces(keras.utils.PyDataset):
             self._order = (self.epoch, shuffle.permutation(len(self.faces)))
         rows = self._order[1][index * self.batch_size : (index + 1) * self.batch_size]
         rng = np.random.default_rng((self.seed, self.epoch, index))
-        batch = np.stack(
-            [
-                jitter(self.faces[row], rng, self.erasing, self.chained, self.small_faces)
-                for row in rows
-            ]
-        )
+        batch = np.stack([self._jittered(row, rng) for row in rows])
         return batch.astype(np.float32)[..., None], self.targets[rows]
+
+    def _jittered(self, row: int, rng: np.random.Generator) -> np.ndarray:
+        # Drawn only when asked for, so that runs without it see the same jitter as before.
+        framed = self.app_frames and rng.random() < self.app_frames
+        return jitter(
+            self.faces[row],
+            rng,
+            self.erasing,
+            self.chained,
+            self.small_faces,
+            frame=self.frames[row] if framed else None,
+        )
 
 
 class FollowEpoch(keras.callbacks.Callback):

@@ -14,6 +14,8 @@ from pipeline.emotion import EMOTIONS, INPUT_SIDE
 DEFAULT_DATA_DIR = Path(
     os.environ.get("FER2013_DIR", Path(__file__).resolve().parents[2] / "shared/data/fer2013")
 )
+# The face detector the app pulls from the Hub, as shared beside FER-2013.
+DEFAULT_YUNET = DEFAULT_DATA_DIR.parent / "models" / "face_detection_yunet_2026may.onnx"
 SPLIT_FILES = {"Training": "train.npz", "PublicTest": "publictest.npz"}
 
 

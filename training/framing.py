@@ -16,6 +16,9 @@ agree. Two readings in between split any loss: the face cut at its known frame (
 and shrinking back alone cost) and cut by the detector's box and framing without landmarks.
 Last, it reads PublicTest as if each face were only 16-48 px across in the photo. Labels are
 used only for these comparisons, never for the fit.
+
+`app_frames` gives each face's map to the frame the app's crop cuts it at, so that training
+(`training.train --app-frames`) can show the net its faces framed that way.
 """
 
 from __future__ import annotations
@@ -33,12 +36,11 @@ from pipeline import crops, emotion, faces
 from pipeline.crops import FER_LANDMARKS
 from pipeline.emotion import INPUT_SIDE
 from training import evaluate
-from training.data import DEFAULT_DATA_DIR, load_split
+from training.data import DEFAULT_YUNET, load_split
 
 FACE_SIDE = 160  # px: the enlarged face, a typical size in a photo
 CANVAS_SIDE = 400  # px: room around it for the detector
 SMALL_FACE_SIDES = (16, 24, 32, 48)  # px across the face in the photo
-DEFAULT_YUNET = DEFAULT_DATA_DIR.parent / "models" / "face_detection_yunet_2026may.onnx"
 
 
 def in_canvas(face: np.ndarray) -> np.ndarray:
@@ -121,6 +123,35 @@ def fit(detector: faces.Detector, grey_faces: np.ndarray) -> dict:
     return result
 
 
+def found_in_canvas(
+    detector: faces.Detector, face: np.ndarray
+) -> tuple[np.ndarray, faces.Face] | None:
+    """The grey canvas a 48x48 face is set in, and the detector's face there (None: missed)."""
+    canvas = in_canvas(face)
+    found = central_face(detector.detect(canvas))
+    return None if found is None else (cv2.cvtColor(canvas, cv2.COLOR_RGB2GRAY), found)
+
+
+def app_frames(detector: faces.Detector, grey_faces: np.ndarray) -> tuple[np.ndarray, int]:
+    """For each 48x48 face, the 2x3 map from its own pixels to the frame the app would cut it
+    at from a photo where it is FACE_SIDE px across (found by `detector`, cropped with its
+    framing: by the landmarks, when it gives them); the identity where the detector misses it.
+    Warping a face by its map shows it as the app's crop would, without the plain canvas
+    that would show around a tightly cut face. Returns the maps and how many faces were found."""
+    framing = crops.framing_for(detector.name)
+    # 48x48 pixels to the canvas's (pixel centres at integers), as `in_canvas` enlarges them.
+    scale = FACE_SIDE / INPUT_SIDE
+    offset = (scale - 1) / 2 + (CANVAS_SIDE - FACE_SIDE) // 2
+    to_canvas = np.array([[scale, 0, offset], [0, scale, offset], [0, 0, 1]])
+    maps = np.tile(np.eye(3)[:2], (len(grey_faces), 1, 1))
+    found = 0
+    for index, face in enumerate(grey_faces):
+        if (seen := found_in_canvas(detector, face)) is not None:
+            maps[index] = crops.frame_map(seen[1], framing) @ to_canvas
+            found += 1
+    return maps, found
+
+
 def accuracy_through_crop(
     detector: faces.Detector,
     model: emotion.EmotionModel,
@@ -133,10 +164,8 @@ def accuracy_through_crop(
     margin = (CANVAS_SIDE - FACE_SIDE) // 2
     framing = crops.framing_for(detector.name)
     for index, face in enumerate(grey_faces):
-        canvas = in_canvas(face)
-        found = central_face(detector.detect(canvas))
-        if found is not None:
-            grey = cv2.cvtColor(canvas, cv2.COLOR_RGB2GRAY)
+        if (seen := found_in_canvas(detector, face)) is not None:
+            grey, found = seen
             frame = grey[margin : margin + FACE_SIDE, margin : margin + FACE_SIDE]
             known.append(cv2.resize(frame, (INPUT_SIDE, INPUT_SIDE), interpolation=cv2.INTER_AREA))
             boxed.append(crops.crop(grey, dataclasses.replace(found, landmarks=None), framing))

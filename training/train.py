@@ -13,6 +13,10 @@ At the end the best epoch is exported beside the run, and it replaces the commit
 least `--min-gain` better, so history gains a model file only for real progress.
 `--export-only` does that last step for a run stopped midway.
 
+`--app-frames 0.5` frames half the faces, each time one is drawn, as the app's crop frames that
+face in a photo (YuNet's landmarks laid on FER-2013's places), so the net learns the frame it is
+fed; the run measures each face's frame once and keeps the maps.
+
 `--teacher ensemble.keras` distils a model (an ensemble, say; a copy, not `--out`) into the one
 trained: each Training face's target becomes a blend of its label and the teacher's reading.
 
@@ -35,7 +39,7 @@ from pipeline.emotion import BUNDLED_MODEL, EMOTIONS
 from training import evaluate, hardware
 from training import model as emotion_cnn
 from training.augment import FollowEpoch, JitteredFaces
-from training.data import DEFAULT_DATA_DIR, Split, load_split
+from training.data import DEFAULT_DATA_DIR, DEFAULT_YUNET, Split, load_split
 
 PEAK_LEARNING_RATE = 2e-3
 WARMUP_EPOCHS = 1
@@ -106,6 +110,30 @@ def training_targets(args: argparse.Namespace, training: Split) -> np.ndarray:
     return (1 - args.teacher_weight) * labels + args.teacher_weight * read
 
 
+def app_frames(args: argparse.Namespace, training: Split) -> np.ndarray | None:
+    """Each Training face's map to the frame the app's crop gives it (`--app-frames`), measured
+    once per run folder (YuNet on every face, a few minutes) and kept there for resumes."""
+    if not args.app_frames:
+        return None
+    from pipeline import faces  # the detector, only for the runs that use it
+    from training import framing
+
+    kept = Path(args.run_dir) / "app_frames.npy"
+    if kept.exists():
+        return np.load(kept)
+    if not Path(args.yunet).exists():
+        raise SystemExit(f"--app-frames needs the YuNet detector, not found at {args.yunet}")
+    started = time.perf_counter()
+    maps, found = framing.app_frames(faces.YuNetDetector(args.yunet), training.faces)
+    print(
+        f"the app's frame of {found:,} of {len(training):,} Training faces measured in"
+        f" {(time.perf_counter() - started) / 60:.1f} min (the rest keep their own)"
+    )
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    np.save(kept, maps)
+    return maps
+
+
 def history_rows(history: Path) -> list[dict]:
     """The epochs logged so far by this run's `CSVLogger`."""
     if not history.exists() or history.stat().st_size == 0:
@@ -166,6 +194,7 @@ def recipe(args: argparse.Namespace) -> str:
         + ([f"--erasing {args.erasing}"] if args.erasing else [])
         + (["--chained-jitter"] if args.chained_jitter else [])
         + ([f"--small-faces {args.small_faces}"] if args.small_faces else [])
+        + ([f"--app-frames {args.app_frames}"] if args.app_frames else [])
         + ([f"--peak-lr {args.peak_lr}"] if args.peak_lr != PEAK_LEARNING_RATE else [])
         + ([f"--ema {args.ema}"] if args.ema else [])
         + (
@@ -266,6 +295,8 @@ def fit(args: argparse.Namespace, training: Split, public_test: Split) -> None:
         args.erasing,
         args.chained_jitter,
         args.small_faces,
+        app_frames(args, training),
+        args.app_frames,
     )
     model.fit(
         batches,
@@ -413,6 +444,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--small-faces", type=float, default=0.0, help="share of faces shrunk to 16-32 px and back"
+    )
+    parser.add_argument(
+        "--app-frames",
+        type=float,
+        default=0.0,
+        help="share of faces framed as the app's crop frames them (YuNet's landmarks)",
+    )
+    parser.add_argument(
+        "--yunet", default=DEFAULT_YUNET, help="the detector whose crops --app-frames learns"
     )
     parser.add_argument("--seed", type=int, default=2013)
     parser.add_argument("--run-dir", default="training/runs/default", help="checkpoints; resumes")
