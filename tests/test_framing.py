@@ -27,6 +27,10 @@ def test_only_a_detection_inside_the_pasted_face_counts():
     assert framing.central_face([corner]) is None
     canvas = framing.in_canvas(np.full((48, 48), 90, np.uint8))
     assert canvas.shape == (framing.CANVAS_SIDE, framing.CANVAS_SIDE, 3)
+    # Reflected, the face's own edges surround it instead of its plain mean grey.
+    half = np.hstack([np.zeros((48, 24), np.uint8), np.full((48, 24), 200, np.uint8)])
+    plain, reflected = framing.in_canvas(half), framing.in_canvas(half, "reflect")
+    assert plain[200, 5, 0] == 100 and reflected[200, 5, 0] == 200
 
 
 @needs_shared(YUNET_ONNX)
@@ -46,6 +50,16 @@ def test_real_faces_are_cropped_the_way_fer2013_frames_its_faces(astronaut, grou
     (face,) = yunet.detect(side_on)
     offset = framing.landmark_offset(yunet, crops.crop(side_on[..., 0], face, framed))
     assert offset is not None and offset < 6, (face.box, offset)
+
+
+def test_the_spread_of_frames_leaves_out_the_faces_kept_as_they_were():
+    zoomed = cv2.getRotationMatrix2D((23.5, 23.5), 0, 1.2)  # about the centre: no shift
+    moved = np.array([[1.0, 0, -4.0], [0, 1.0, 0]])  # shows the face 4 px further right
+    maps = np.stack([np.eye(3)[:2], zoomed, zoomed, moved])
+    spread = framing.frame_spread(maps)
+    assert spread["zoom"][1] == 1.2 and spread["tilt_degrees"] == [0.0, 0.0, 0.0]
+    assert spread["centre_x_px"][2] == pytest.approx(3.2)  # 90th percentile of 0, 0, 4
+    assert spread["share_of_zooms_outside_the_jitter"] == pytest.approx(2 / 3, abs=1e-3)
 
 
 @needs_shared(YUNET_ONNX)

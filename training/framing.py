@@ -36,6 +36,7 @@ from pipeline import crops, emotion, faces
 from pipeline.crops import FER_LANDMARKS
 from pipeline.emotion import INPUT_SIDE
 from training import evaluate
+from training.augment import ZOOM_RANGE
 from training.data import DEFAULT_YUNET, load_split
 
 FACE_SIDE = 160  # px: the enlarged face, a typical size in a photo
@@ -43,12 +44,17 @@ CANVAS_SIDE = 400  # px: room around it for the detector
 SMALL_FACE_SIDES = (16, 24, 32, 48)  # px across the face in the photo
 
 
-def in_canvas(face: np.ndarray) -> np.ndarray:
-    """A 48x48 grey face enlarged to FACE_SIDE in the middle of a plain RGB canvas."""
+# What surrounds the pasted face: plain grey (its mean), or the face reflected at its edges,
+# which puts hair and background-like texture where a photo has them.
+BORDERS = {"plain": cv2.BORDER_CONSTANT, "reflect": cv2.BORDER_REFLECT_101}
+
+
+def in_canvas(face: np.ndarray, border: str = "plain") -> np.ndarray:
+    """A 48x48 grey face enlarged to FACE_SIDE in the middle of an RGB canvas."""
     big = cv2.resize(face, (FACE_SIDE, FACE_SIDE), interpolation=cv2.INTER_CUBIC)
     margin = (CANVAS_SIDE - FACE_SIDE) // 2
     canvas = cv2.copyMakeBorder(
-        big, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=int(face.mean())
+        big, margin, margin, margin, margin, BORDERS[border], value=int(face.mean())
     )
     return cv2.cvtColor(canvas, cv2.COLOR_GRAY2RGB)
 
@@ -124,10 +130,10 @@ def fit(detector: faces.Detector, grey_faces: np.ndarray) -> dict:
 
 
 def found_in_canvas(
-    detector: faces.Detector, face: np.ndarray
+    detector: faces.Detector, face: np.ndarray, border: str = "plain"
 ) -> tuple[np.ndarray, faces.Face] | None:
     """The grey canvas a 48x48 face is set in, and the detector's face there (None: missed)."""
-    canvas = in_canvas(face)
+    canvas = in_canvas(face, border)
     found = central_face(detector.detect(canvas))
     return None if found is None else (cv2.cvtColor(canvas, cv2.COLOR_RGB2GRAY), found)
 
@@ -157,14 +163,16 @@ def accuracy_through_crop(
     model: emotion.EmotionModel,
     grey_faces: np.ndarray,
     labels: np.ndarray,
+    border: str = "plain",
 ) -> dict:
     """Accuracy on the original faces, and on those found: cut at the known frame (only the
-    enlarging and shrinking back), cut by the box and framing alone, and cut as the app does."""
+    enlarging and shrinking back), cut by the box and framing alone, and cut as the app does.
+    `border`: what surrounds each face in its canvas (`BORDERS`)."""
     known, boxed, cut, kept = [], [], [], []
     margin = (CANVAS_SIDE - FACE_SIDE) // 2
     framing = crops.framing_for(detector.name)
     for index, face in enumerate(grey_faces):
-        if (seen := found_in_canvas(detector, face)) is not None:
+        if (seen := found_in_canvas(detector, face, border)) is not None:
             grey, found = seen
             frame = grey[margin : margin + FACE_SIDE, margin : margin + FACE_SIDE]
             known.append(cv2.resize(frame, (INPUT_SIDE, INPUT_SIDE), interpolation=cv2.INTER_AREA))
@@ -179,6 +187,7 @@ def accuracy_through_crop(
 
     return {
         "detector": detector.name,
+        "border": border,
         "found": len(kept),
         "accuracy_original_faces": accuracy(grey_faces[kept]),
         "accuracy_at_known_frame": accuracy(np.stack(known)),
@@ -207,12 +216,39 @@ def accuracy_by_face_side(
     return result
 
 
+def frame_spread(maps: np.ndarray) -> dict[str, list[float]]:
+    """How far the app's frames (`app_frames` maps; identities, the missed faces, left out)
+    stray from FER-2013's own: zoom (frame px per face px), tilt (degrees) and where the
+    frame's centre lies in the face (px from its centre, x and y); 10th, 50th, 90th
+    percentiles, and the share of zooms outside the training jitter's."""
+    maps = maps[~np.all(maps == np.eye(3)[:2], axis=(1, 2))]
+    zoom = np.hypot(maps[:, 0, 0], maps[:, 1, 0])
+    tilt = np.degrees(np.arctan2(maps[:, 1, 0], maps[:, 0, 0]))
+    middle = np.array([(INPUT_SIDE - 1) / 2] * 2 + [1.0])
+    centres = np.array([cv2.invertAffineTransform(m) @ middle for m in maps]) - middle[:2]
+
+    def spread(values: np.ndarray) -> list[float]:
+        return np.round(np.percentile(values, [10, 50, 90]), 3).tolist()
+
+    low, high = ZOOM_RANGE
+    return {
+        "zoom": spread(zoom),
+        "tilt_degrees": spread(tilt),
+        "centre_x_px": spread(centres[:, 0]),
+        "centre_y_px": spread(centres[:, 1]),
+        "share_of_zooms_outside_the_jitter": round(float(np.mean((zoom < low) | (zoom > high))), 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--faces", type=int, default=3000, help="Training faces to fit on")
     parser.add_argument("--yunet", default=DEFAULT_YUNET)
     parser.add_argument("--model", default=emotion.BUNDLED_MODEL)
     parser.add_argument("--fit-only", action="store_true", help="skip the PublicTest comparison")
+    parser.add_argument(
+        "--border", choices=BORDERS, default="plain", help="around each PublicTest face"
+    )
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
 
@@ -221,11 +257,15 @@ def main() -> None:
     detectors = [faces.YuNetDetector(args.yunet), faces.HaarDetector()]
     results = {"fit": [fit(d, training.faces[pick]) for d in detectors]}
     print(json.dumps(results["fit"], indent=1))
+    maps, _ = app_frames(detectors[0], training.faces[pick])
+    results["app_frames"] = frame_spread(maps)
+    print(json.dumps({"the app's YuNet frames against FER-2013's": results["app_frames"]}))
     if not args.fit_only:
         public = load_split("PublicTest")
         model = emotion.load(args.model)
         results["public_test"] = [
-            accuracy_through_crop(d, model, public.faces, public.labels) for d in detectors
+            accuracy_through_crop(d, model, public.faces, public.labels, args.border)
+            for d in detectors
         ]
         print(json.dumps(results["public_test"], indent=1))
         results["by_face_side"] = accuracy_by_face_side(model, public.faces, public.labels)
