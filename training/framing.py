@@ -45,7 +45,7 @@ SMALL_FACE_SIDES = (16, 24, 32, 48)  # px across the face in the photo
 
 
 # What surrounds the pasted face: plain grey (its mean), or the face reflected at its edges,
-# which puts hair and background-like texture where a photo has them.
+# texture where a photo has hair and background, but mirrored brows and chins too.
 BORDERS = {"plain": cv2.BORDER_CONSTANT, "reflect": cv2.BORDER_REFLECT_101}
 
 
@@ -216,7 +216,7 @@ def accuracy_by_face_side(
     return result
 
 
-def frame_spread(maps: np.ndarray) -> dict[str, list[float]]:
+def frame_spread(maps: np.ndarray) -> dict[str, list[float] | float]:
     """How far the app's frames (`app_frames` maps; identities, the missed faces, left out)
     stray from FER-2013's own: zoom (frame px per face px), tilt (degrees) and where the
     frame's centre lies in the face (px from its centre, x and y); 10th, 50th, 90th
@@ -247,7 +247,7 @@ def main() -> None:
     parser.add_argument("--model", default=emotion.BUNDLED_MODEL)
     parser.add_argument("--fit-only", action="store_true", help="skip the PublicTest comparison")
     parser.add_argument(
-        "--border", choices=BORDERS, default="plain", help="around each PublicTest face"
+        "--border", choices=BORDERS, default="plain", help="around each face compared"
     )
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
