@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 
 import cv2
+import keras
 import numpy as np
 
 from pipeline import emotion
@@ -142,7 +143,8 @@ def latency_ms(model: emotion.EmotionModel, views: int) -> float:
 
 
 def study(model_path: str, data_dir: str, seed: int = 0) -> dict:
-    model = emotion.EmotionModel(emotion.load(model_path)._model, model_path, mirror_average=False)
+    keras_model = keras.saving.load_model(model_path, compile=False)
+    model = emotion.EmotionModel(keras_model, model_path, mirror_average=False)
     public_test = load_split("PublicTest", data_dir)
     readings = view_readings(model, public_test.faces)
     labels, rng = public_test.labels, np.random.default_rng(seed)
