@@ -31,13 +31,12 @@ import numpy as np
 from pipeline import emotion
 from pipeline.emotion import INPUT_SHAPE, INPUT_SIDE
 from training.data import DEFAULT_DATA_DIR, load_split
-from training.evaluate import probabilities
+from training.evaluate import LATENCY_RUNS, LATENCY_WARMUP, probabilities
 
 TRAINING_BLUR_VARIANCE = 1 / 6  # px² along each axis: the jitter's one bilinear resampling
 TRAINING_BLUR_TAPS = np.array([1 / 12, 5 / 6, 1 / 12], np.float32)  # variance 2 / 12
 BOOTSTRAP_DRAWS = 2000
 SPLIT_DRAWS = 500
-LATENCY_RUNS = 200
 
 
 def _warp(angle: float = 0.0, zoom: float = 1.0, dx: float = 0.0, dy: float = 0.0):
@@ -135,11 +134,11 @@ def latency_ms(model: emotion.EmotionModel, views: int) -> float:
             interpreter.invoke()
 
     times = []
-    for _ in range(LATENCY_RUNS):
+    for _ in range(LATENCY_WARMUP + LATENCY_RUNS):
         start = time.perf_counter()
         call(batch)
         times.append((time.perf_counter() - start) * 1000)
-    return round(statistics.median(times[10:]), 2)
+    return round(statistics.median(times[LATENCY_WARMUP:]), 2)
 
 
 def study(model_path: str, data_dir: str, seed: int = 0) -> dict:
