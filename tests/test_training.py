@@ -361,6 +361,48 @@ def test_a_teacher_blends_its_readings_into_the_targets(tmp_path):
         train.training_targets(too_much, training)
 
 
+def test_a_teacher_may_read_each_face_through_more_views(tmp_path):
+    import cv2
+    import keras
+
+    keras.utils.set_random_seed(0)
+    teacher = emotion_cnn.build("vgg-s")
+    teacher.save(tmp_path / "teacher.keras")
+    views = ("--teacher-views", "face,zoom-in")
+    args = tiny_run(
+        tmp_path, 1, "--no-report", "--teacher", str(tmp_path / "teacher.keras"), *views
+    )
+    assert "--teacher-weight 0.5 --teacher-views face,zoom-in" in train.recipe(args)
+    training = data.load_split("Training", tmp_path)
+
+    faces = training.faces.astype(np.float32)
+    zoom = cv2.getRotationMatrix2D((23.5, 23.5), 0, 1.05)
+    zoomed = np.stack(
+        [cv2.warpAffine(f, zoom, (48, 48), borderMode=cv2.BORDER_REPLICATE) for f in faces]
+    )
+    seen = [x[..., None] for x in (faces, faces[:, :, ::-1], zoomed, zoomed[:, :, ::-1])]
+    expected = np.mean([keras.ops.convert_to_numpy(teacher(x)) for x in seen], axis=0)
+    np.testing.assert_allclose(
+        train.training_targets(args, training),
+        0.5 * train.one_hot(training.labels) + 0.5 * expected,
+        atol=1e-5,
+    )
+    # The run keeps the readings, and a resumed run takes them instead of reading again.
+    kept = tmp_path / "run" / "teacher_readings_face_zoom-in.npy"
+    np.testing.assert_allclose(np.load(kept), expected, atol=1e-5)
+    np.save(kept, np.full_like(expected, 1 / 7))
+    np.testing.assert_allclose(
+        train.training_targets(args, training),
+        0.5 * train.one_hot(training.labels) + 0.5 / 7,
+        atol=1e-6,
+    )
+    # The default reads the face as the app does, and the recipe does not name it.
+    plain = tiny_run(tmp_path, 1, "--teacher", str(tmp_path / "teacher.keras"))
+    assert "--teacher-views" not in train.recipe(plain)
+    with pytest.raises(ValueError, match="unknown teacher views"):
+        train.teacher_readings(teacher, training.faces, ("face", "sideways"))
+
+
 def test_runs_are_compared_as_the_app_reads_faces_when_both_records_say_so():
     app = train.APP_ACCURACY
     assert train.compared_figure({app: 0.7, "public_test_accuracy": 0.69}, {app: 0.7}) == app

@@ -74,14 +74,26 @@ def accuracy(model: keras.Model, split: Split) -> float:
     return float((readings(model, as_inputs(split)).argmax(axis=1) == split.labels).mean())
 
 
-def teacher_readings(teacher: keras.Model, faces: np.ndarray) -> np.ndarray:
+def teacher_readings(
+    teacher: keras.Model, faces: np.ndarray, views: tuple[str, ...] = ("face",)
+) -> np.ndarray:
     """(N, 7) probabilities of `teacher` for grey faces as the app reads them: each face
-    averaged with its mirror image, unless the teacher is an ensemble (read once)."""
-    from pipeline.emotion import is_ensemble
+    averaged with its mirror image, unless the teacher is an ensemble (read once).
 
-    inputs = faces.astype(np.float32)[..., None]
-    views = [inputs] if is_ensemble(teacher) else [inputs, inputs[:, :, ::-1]]
-    return np.mean([readings(teacher, view) for view in views], axis=0).astype(np.float32)
+    More `views` (names in `training.views.VIEWS`, each read with its mirror image) make a
+    stronger teacher at no cost to the student: it reads faces only once, at training time."""
+    from pipeline.emotion import is_ensemble
+    from training.views import VIEWS
+
+    unknown = sorted(set(views) - set(VIEWS))
+    if unknown:
+        raise ValueError(f"unknown teacher views {unknown}; choose from {sorted(VIEWS)}")
+    seen = []
+    for name in views:
+        warp = VIEWS[name][1]
+        inputs = np.stack([warp(face) for face in faces.astype(np.float32)])[..., None]
+        seen += [inputs] if is_ensemble(teacher) else [inputs, inputs[:, :, ::-1]]
+    return np.mean([readings(teacher, view) for view in seen], axis=0).astype(np.float32)
 
 
 def training_targets(args: argparse.Namespace, training: Split) -> np.ndarray:
@@ -101,7 +113,15 @@ def training_targets(args: argparse.Namespace, training: Split) -> np.ndarray:
     if not teacher_copy.exists():
         teacher_copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(args.teacher, teacher_copy)
-    read = teacher_readings(keras.saving.load_model(teacher_copy, compile=False), training.faces)
+    # Its readings too: several views of 28,709 faces take the CPU a quarter of an hour.
+    views = tuple(args.teacher_views.split(","))
+    kept = Path(args.run_dir) / f"teacher_readings_{'_'.join(views)}.npy"
+    if kept.exists():
+        read = np.load(kept)
+    else:
+        teacher = keras.saving.load_model(teacher_copy, compile=False)
+        read = teacher_readings(teacher, training.faces, views)
+        np.save(kept, read)
     agree = float((read.argmax(axis=1) == training.labels).mean())
     print(
         f"teacher {args.teacher} agrees with {agree:.1%} of the Training labels, with a mean"
@@ -199,6 +219,7 @@ def recipe(args: argparse.Namespace) -> str:
         + ([f"--ema {args.ema}"] if args.ema else [])
         + (
             [f"--teacher {args.teacher} --teacher-weight {args.teacher_weight}"]
+            + ([f"--teacher-views {args.teacher_views}"] if args.teacher_views != "face" else [])
             if args.teacher
             else []
         )
@@ -441,6 +462,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--teacher", help="a .keras model to distil: its readings join the labels")
     parser.add_argument(
         "--teacher-weight", type=float, default=0.5, help="the teacher's share of each target"
+    )
+    parser.add_argument(
+        "--teacher-views",
+        default="face",
+        help="views the teacher reads each face through, comma-separated names in"
+        " training.views.VIEWS (each with its mirror image), e.g. face,zoom-in,zoom-out",
     )
     parser.add_argument(
         "--small-faces", type=float, default=0.0, help="share of faces shrunk to 16-32 px and back"
