@@ -7,7 +7,8 @@ one ensemble (`training.ensemble`) with each member reading the face, its mirror
 (`--views`). Every way runs through the app's own path (`EmotionModel.classify`, TFLite), which
 reads an ensemble once a face; time is the median over rounds of `training.evaluate`'s median
 of 200 single-face calls, the ways taking turns within each round so that they share the
-machine's state.
+machine's state. Each way's accuracy is also set against the first net's on the same faces,
+with the 95 % interval of a paired bootstrap (`training.views.compare`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 import keras  # noqa: E402
 
 from pipeline import emotion  # noqa: E402
-from training import ensemble, evaluate  # noqa: E402
+from training import ensemble, evaluate, views  # noqa: E402
 from training.data import DEFAULT_DATA_DIR, load_split  # noqa: E402
 
 ENSEMBLE_VIEWS = (
@@ -44,21 +45,22 @@ def ways(first: keras.Model, second: keras.Model) -> list[tuple[str, int, emotio
         for rank, net in (("first", first), ("second", second))
     ]
     together = []
-    for views in ENSEMBLE_VIEWS:
-        model = ensemble.average([first, second], list(views))
-        readings = sum(2 if view == "both" else 1 for view in views)
+    for members_views in ENSEMBLE_VIEWS:
+        model = ensemble.average([first, second], list(members_views))
+        readings = sum(2 if view == "both" else 1 for view in members_views)
         together.append(
             (
-                f"ensemble, views {' / '.join(views)}",
+                f"ensemble, views {' / '.join(members_views)}",
                 readings,
-                emotion.EmotionModel(model, "+".join(views)),
+                emotion.EmotionModel(model, "+".join(members_views)),
             )
         )
     return alone + together
 
 
-def accuracy(model: emotion.EmotionModel, faces: np.ndarray, labels: np.ndarray) -> float:
-    return float((evaluate.probabilities(model, faces).argmax(axis=1) == labels).mean())
+def hits(model: emotion.EmotionModel, faces: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per face, whether the model names its label."""
+    return evaluate.probabilities(model, faces).argmax(axis=1) == labels
 
 
 def main() -> None:
@@ -79,12 +81,18 @@ def main() -> None:
             timings[name].append(evaluate.latency_ms(model, face))
 
     print(f"{args.first} and {args.second}, PublicTest ({len(public_test)} faces):")
-    print("| way | readings a face | PublicTest | ms a face |")
-    print("|---|---:|---:|---:|")
+    print("| way | readings a face | PublicTest | vs the first net (95 % interval) | ms a face |")
+    print("|---|---:|---:|---:|---:|")
+    rng = np.random.default_rng(0)
+    first = hits(models[0][2], public_test.faces, public_test.labels)
     for name, readings, model in models:
-        correct = accuracy(model, public_test.faces, public_test.labels)
+        gain = views.compare(hits(model, public_test.faces, public_test.labels), first, rng)
+        low, high = gain["gain_95"]
         took = statistics.median(timings[name])
-        print(f"| {name} | {readings} | {correct:.2%} | {took:.2f} |")
+        print(
+            f"| {name} | {readings} | {gain['accuracy']:.2f}% "
+            f"| {gain['gain']:+.2f} ({low:+.2f} to {high:+.2f}) | {took:.2f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ INPUT_SIDE = 48  # pixels; FER-2013 faces are 48x48 grey
 INPUT_SHAPE = (INPUT_SIDE, INPUT_SIDE, 1)
 
 # Test-time augmentation: average each face's reading with its mirror image's. PublicTest
-# 68.57 % -> 69.16 % for the bundled model, 1.28 -> 2.31 ms a face (`training/evaluate.py`).
+# 69.16 % -> 69.82 % for the bundled model, 3.25 -> 4.13 ms a face on a 2-core AMD EPYC
+# (`training/evaluate.py`).
 MIRROR_AVERAGE = True
 # An ensemble is read once a face: its members' average takes the place of the mirror image's,
 # and a second view would double its cost. The model's name is the contract: `training/

@@ -88,3 +88,28 @@ def test_the_app_uses_the_framing_measured_for_each_detector(name):
     measured = crops.FRAMINGS[name]
     assert 0.9 < measured.scale < 1.1  # the frame is about the box: FER-2013 crops tightly
     assert abs(measured.shift_x) < 0.05 and abs(measured.shift_y) < 0.05
+
+
+def test_a_baseline_reads_the_same_faces_and_each_reading_is_set_against_it(emotion_model):
+    faces = np.random.default_rng(2).integers(0, 256, (40, 48, 48)).astype(np.uint8)
+    named = emotion_model.classify(faces)
+    labels = np.array([np.argmax(s.probabilities) for s in named])
+    labels[:10] = (labels[:10] + 1) % 7  # ten faces the model reads wrong
+    batches = {"these": faces, "mirrored": faces[:, :, ::-1]}
+    alone = framing.readings(emotion_model, batches, labels)
+    assert set(alone) == {"accuracy_these", "accuracy_mirrored"}
+    assert alone["accuracy_these"] == 0.75
+    against_itself = framing.readings(emotion_model, batches, labels, baseline=emotion_model)
+    assert against_itself["gain_these"] == {"points": 0.0, "interval_95": [0.0, 0.0]}
+    assert against_itself["accuracy_mirrored"] == alone["accuracy_mirrored"]
+
+
+def test_faces_by_side_keep_their_plain_figures_without_a_baseline(emotion_model):
+    faces = np.random.default_rng(3).integers(0, 256, (6, 48, 48)).astype(np.uint8)
+    labels = np.zeros(6, int)
+    plain = framing.accuracy_by_face_side(emotion_model, faces, labels, sides=(16, 48))
+    assert set(plain) == {"16", "48"} and all(0 <= v <= 1 for v in plain.values())
+    paired = framing.accuracy_by_face_side(
+        emotion_model, faces, labels, sides=(16, 48), baseline=emotion_model
+    )
+    assert paired["accuracy_16"] == plain["16"] and paired["gain_48"]["points"] == 0.0

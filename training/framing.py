@@ -15,7 +15,9 @@ detector + crop with its accuracy on the original 48x48 faces: the crop is right
 agree. Two readings in between split any loss: the face cut at its known frame (what enlarging
 and shrinking back alone cost) and cut by the detector's box and framing without landmarks.
 Last, it reads PublicTest as if each face were only 16-48 px across in the photo. Labels are
-used only for these comparisons, never for the fit.
+used only for these comparisons, never for the fit. With `--baseline` another model reads the
+same cuts, and each reading of the model is set against the baseline's on the same faces, with
+the 95 % interval of a paired bootstrap: is a new model better where visitors' faces go?
 
 `app_frames` gives each face's map to the frame the app's crop cuts it at, so that training
 (`training.train --app-frames`) can show the net its faces framed that way.
@@ -35,7 +37,7 @@ import numpy as np
 from pipeline import crops, emotion, faces
 from pipeline.crops import FER_LANDMARKS
 from pipeline.emotion import INPUT_SIDE
-from training import evaluate
+from training import evaluate, views
 from training.augment import ZOOM_RANGE
 from training.data import DEFAULT_YUNET, load_split
 
@@ -158,16 +160,37 @@ def app_frames(detector: faces.Detector, grey_faces: np.ndarray) -> tuple[np.nda
     return maps, found
 
 
+def readings(
+    model: emotion.EmotionModel,
+    batches: dict[str, np.ndarray],
+    labels: np.ndarray,
+    baseline: emotion.EmotionModel | None = None,
+) -> dict:
+    """`accuracy_<name>` of the model on each batch of faces; with a baseline also
+    `gain_<name>`: points over the baseline on the same faces, and their 95 % interval."""
+    rng = np.random.default_rng(0)
+    result = {}
+    for name, batch in batches.items():
+        right = evaluate.probabilities(model, batch).argmax(axis=1) == labels
+        result[f"accuracy_{name}"] = round(float(right.mean()), 4)
+        if baseline is not None:
+            theirs = evaluate.probabilities(baseline, batch).argmax(axis=1) == labels
+            gain = views.compare(right, theirs, rng)
+            result[f"gain_{name}"] = {"points": gain["gain"], "interval_95": gain["gain_95"]}
+    return result
+
+
 def accuracy_through_crop(
     detector: faces.Detector,
     model: emotion.EmotionModel,
     grey_faces: np.ndarray,
     labels: np.ndarray,
     border: str = "plain",
+    baseline: emotion.EmotionModel | None = None,
 ) -> dict:
     """Accuracy on the original faces, and on those found: cut at the known frame (only the
     enlarging and shrinking back), cut by the box and framing alone, and cut as the app does.
-    `border`: what surrounds each face in its canvas (`BORDERS`)."""
+    `border`: what surrounds each face in its canvas (`BORDERS`); `baseline`: see `readings`."""
     known, boxed, cut, kept = [], [], [], []
     margin = (CANVAS_SIDE - FACE_SIDE) // 2
     framing = crops.framing_for(detector.name)
@@ -180,19 +203,17 @@ def accuracy_through_crop(
             cut.append(crops.crop(grey, found, framing))
             kept.append(index)
     kept = np.array(kept)
-
-    def accuracy(batch: np.ndarray) -> float:
-        scores = evaluate.probabilities(model, batch)
-        return round(float((scores.argmax(axis=1) == labels[kept]).mean()), 4)
-
+    batches = {
+        "original_faces": grey_faces[kept],
+        "at_known_frame": np.stack(known),
+        "box_framing_only": np.stack(boxed),
+        "through_crop": np.stack(cut),
+    }
     return {
         "detector": detector.name,
         "border": border,
         "found": len(kept),
-        "accuracy_original_faces": accuracy(grey_faces[kept]),
-        "accuracy_at_known_frame": accuracy(np.stack(known)),
-        "accuracy_box_framing_only": accuracy(np.stack(boxed)),
-        "accuracy_through_crop": accuracy(np.stack(cut)),
+        **readings(model, batches, labels[kept], baseline),
     }
 
 
@@ -201,19 +222,23 @@ def accuracy_by_face_side(
     grey_faces: np.ndarray,
     labels: np.ndarray,
     sides: tuple[int, ...] = SMALL_FACE_SIDES,
-) -> dict[str, float]:
+    baseline: emotion.EmotionModel | None = None,
+) -> dict:
     """Accuracy when each face is as small as `side` px in the photo: shrunk, then cut back up
-    to 48x48 by the app's crop at its exact frame (what a distant face in a photo gives)."""
-    result = {}
+    to 48x48 by the app's crop at its exact frame (what a distant face in a photo gives), keyed
+    by side; with a baseline, `readings`' entries for each side."""
+    batches = {}
     for side in sides:
         cut = []
         for face in grey_faces:
             small = cv2.resize(face, (side, side), interpolation=cv2.INTER_AREA)
             photo = cv2.copyMakeBorder(small, side, side, side, side, cv2.BORDER_REPLICATE)
             cut.append(crops.crop(photo, faces.Face((side, side, side, side), 1.0)))
-        scores = evaluate.probabilities(model, np.stack(cut))
-        result[str(side)] = round(float((scores.argmax(axis=1) == labels).mean()), 4)
-    return result
+        batches[str(side)] = np.stack(cut)
+    found = readings(model, batches, labels, baseline)
+    if baseline is None:
+        return {side: found[f"accuracy_{side}"] for side in batches}
+    return found
 
 
 def frame_spread(maps: np.ndarray) -> dict[str, list[float] | float]:
@@ -249,6 +274,7 @@ def main() -> None:
     parser.add_argument(
         "--border", choices=BORDERS, default="plain", help="around each face compared"
     )
+    parser.add_argument("--baseline", help="a model to set each reading against (paired)")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
 
@@ -263,12 +289,15 @@ def main() -> None:
     if not args.fit_only:
         public = load_split("PublicTest")
         model = emotion.load(args.model)
+        baseline = emotion.load(args.baseline) if args.baseline else None
         results["public_test"] = [
-            accuracy_through_crop(d, model, public.faces, public.labels, args.border)
+            accuracy_through_crop(d, model, public.faces, public.labels, args.border, baseline)
             for d in detectors
         ]
         print(json.dumps(results["public_test"], indent=1))
-        results["by_face_side"] = accuracy_by_face_side(model, public.faces, public.labels)
+        results["by_face_side"] = accuracy_by_face_side(
+            model, public.faces, public.labels, baseline=baseline
+        )
         print(json.dumps({"PublicTest by face side (px)": results["by_face_side"]}))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
