@@ -96,10 +96,10 @@ def test_a_baseline_reads_the_same_faces_and_each_reading_is_set_against_it(emot
     labels = np.array([np.argmax(s.probabilities) for s in named])
     labels[:10] = (labels[:10] + 1) % 7  # ten faces the model reads wrong
     batches = {"these": faces, "mirrored": faces[:, :, ::-1]}
-    alone = framing.readings(emotion_model, batches, labels)
+    alone = framing.accuracies(emotion_model, batches, labels)
     assert set(alone) == {"accuracy_these", "accuracy_mirrored"}
     assert alone["accuracy_these"] == 0.75
-    against_itself = framing.readings(emotion_model, batches, labels, baseline=emotion_model)
+    against_itself = framing.accuracies(emotion_model, batches, labels, baseline=emotion_model)
     assert against_itself["gain_these"] == {"points": 0.0, "interval_95": [0.0, 0.0]}
     assert against_itself["accuracy_mirrored"] == alone["accuracy_mirrored"]
 

@@ -160,7 +160,7 @@ def app_frames(detector: faces.Detector, grey_faces: np.ndarray) -> tuple[np.nda
     return maps, found
 
 
-def readings(
+def accuracies(
     model: emotion.EmotionModel,
     batches: dict[str, np.ndarray],
     labels: np.ndarray,
@@ -190,7 +190,7 @@ def accuracy_through_crop(
 ) -> dict:
     """Accuracy on the original faces, and on those found: cut at the known frame (only the
     enlarging and shrinking back), cut by the box and framing alone, and cut as the app does.
-    `border`: what surrounds each face in its canvas (`BORDERS`); `baseline`: see `readings`."""
+    `border`: what surrounds each face in its canvas (`BORDERS`); `baseline`: see `accuracies`."""
     known, boxed, cut, kept = [], [], [], []
     margin = (CANVAS_SIDE - FACE_SIDE) // 2
     framing = crops.framing_for(detector.name)
@@ -213,7 +213,7 @@ def accuracy_through_crop(
         "detector": detector.name,
         "border": border,
         "found": len(kept),
-        **readings(model, batches, labels[kept], baseline),
+        **accuracies(model, batches, labels[kept], baseline),
     }
 
 
@@ -226,7 +226,7 @@ def accuracy_by_face_side(
 ) -> dict:
     """Accuracy when each face is as small as `side` px in the photo: shrunk, then cut back up
     to 48x48 by the app's crop at its exact frame (what a distant face in a photo gives), keyed
-    by side; with a baseline, `readings`' entries for each side."""
+    by side; with a baseline, `accuracies`' entries for each side."""
     batches = {}
     for side in sides:
         cut = []
@@ -235,7 +235,7 @@ def accuracy_by_face_side(
             photo = cv2.copyMakeBorder(small, side, side, side, side, cv2.BORDER_REPLICATE)
             cut.append(crops.crop(photo, faces.Face((side, side, side, side), 1.0)))
         batches[str(side)] = np.stack(cut)
-    found = readings(model, batches, labels, baseline)
+    found = accuracies(model, batches, labels, baseline)
     if baseline is None:
         return {side: found[f"accuracy_{side}"] for side in batches}
     return found
