@@ -64,7 +64,7 @@ def framing_for(detector_name: str) -> Framing:
 
 def crop(grey: np.ndarray, face: Face, framing: Framing = DEFAULT_FRAMING) -> np.ndarray:
     """One face of a grey photo as a 48x48 uint8 square framed as FER-2013 frames its faces."""
-    return _warp(grey, frame_map(face, framing))
+    return warp(grey, frame_map(face, framing))
 
 
 def frame_map(face: Face, framing: Framing = DEFAULT_FRAMING) -> np.ndarray:
@@ -124,7 +124,7 @@ def _landmark_fit(face: Face, box_frame: tuple[float, float, float]) -> np.ndarr
     return to_frame if plausible else None
 
 
-def _warp(grey: np.ndarray, to_frame: np.ndarray) -> np.ndarray:
+def warp(grey: np.ndarray, to_frame: np.ndarray) -> np.ndarray:
     """The 48x48 frame a 2x3 map describes, area-averaged from up to 8x finer when the face is
     larger than the frame, so a big face is not aliased; edges past the photo's replicated."""
     zoom = _zoom(to_frame)
