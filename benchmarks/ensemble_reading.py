@@ -58,11 +58,6 @@ def ways(first: keras.Model, second: keras.Model) -> list[tuple[str, int, emotio
     return alone + together
 
 
-def hits(model: emotion.EmotionModel, faces: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Per face, whether the model names its label."""
-    return evaluate.probabilities(model, faces).argmax(axis=1) == labels
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("first", type=Path)
@@ -84,9 +79,10 @@ def main() -> None:
     print("| way | readings a face | PublicTest | vs the first net (95 % interval) | ms a face |")
     print("|---|---:|---:|---:|---:|")
     rng = np.random.default_rng(0)
-    first = hits(models[0][2], public_test.faces, public_test.labels)
+    faces, labels = public_test.faces, public_test.labels
+    first = evaluate.hits(models[0][2], faces, labels)
     for name, readings, model in models:
-        gain = views.compare(hits(model, public_test.faces, public_test.labels), first, rng)
+        gain = views.compare(evaluate.hits(model, faces, labels), first, rng)
         low, high = gain["gain_95"]
         took = statistics.median(timings[name])
         print(

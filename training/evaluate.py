@@ -43,6 +43,11 @@ def probabilities(model: emotion.EmotionModel, faces: np.ndarray) -> np.ndarray:
     )
 
 
+def hits(model: emotion.EmotionModel, faces: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per face, whether the model, reading it as the app does, names its label."""
+    return probabilities(model, faces).argmax(axis=1) == labels
+
+
 def confusion(labels: np.ndarray, predicted: np.ndarray) -> np.ndarray:
     """Counts of (true class row, predicted class column)."""
     matrix = np.zeros((len(EMOTIONS), len(EMOTIONS)), np.int64)

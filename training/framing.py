@@ -140,6 +140,18 @@ def found_in_canvas(
     return None if found is None else (cv2.cvtColor(canvas, cv2.COLOR_RGB2GRAY), found)
 
 
+def detections(
+    detector: faces.Detector, grey_faces: np.ndarray, border: str = "plain"
+) -> tuple[list[tuple[np.ndarray, faces.Face]], np.ndarray]:
+    """`found_in_canvas` for each face the detector finds, and those faces' indices."""
+    found, kept = [], []
+    for index, face in enumerate(grey_faces):
+        if (seen := found_in_canvas(detector, face, border)) is not None:
+            found.append(seen)
+            kept.append(index)
+    return found, np.array(kept, int)
+
+
 def app_frames(detector: faces.Detector, grey_faces: np.ndarray) -> tuple[np.ndarray, int]:
     """For each 48x48 face, the 2x3 map from its own pixels to the frame the app would cut it
     at from a photo where it is FACE_SIDE px across (found by `detector`, cropped with its
@@ -171,11 +183,10 @@ def accuracies(
     rng = np.random.default_rng(0)
     result = {}
     for name, batch in batches.items():
-        right = evaluate.probabilities(model, batch).argmax(axis=1) == labels
+        right = evaluate.hits(model, batch, labels)
         result[f"accuracy_{name}"] = round(float(right.mean()), 4)
         if baseline is not None:
-            theirs = evaluate.probabilities(baseline, batch).argmax(axis=1) == labels
-            gain = views.compare(right, theirs, rng)
+            gain = views.compare(right, evaluate.hits(baseline, batch, labels), rng)
             result[f"gain_{name}"] = {"points": gain["gain"], "interval_95": gain["gain_95"]}
     return result
 
@@ -191,18 +202,15 @@ def accuracy_through_crop(
     """Accuracy on the original faces, and on those found: cut at the known frame (only the
     enlarging and shrinking back), cut by the box and framing alone, and cut as the app does.
     `border`: what surrounds each face in its canvas (`BORDERS`); `baseline`: see `accuracies`."""
-    known, boxed, cut, kept = [], [], [], []
+    known, boxed, cut = [], [], []
     margin = (CANVAS_SIDE - FACE_SIDE) // 2
     framing = crops.framing_for(detector.name)
-    for index, face in enumerate(grey_faces):
-        if (seen := found_in_canvas(detector, face, border)) is not None:
-            grey, found = seen
-            frame = grey[margin : margin + FACE_SIDE, margin : margin + FACE_SIDE]
-            known.append(cv2.resize(frame, (INPUT_SIDE, INPUT_SIDE), interpolation=cv2.INTER_AREA))
-            boxed.append(crops.crop(grey, dataclasses.replace(found, landmarks=None), framing))
-            cut.append(crops.crop(grey, found, framing))
-            kept.append(index)
-    kept = np.array(kept)
+    seen, kept = detections(detector, grey_faces, border)
+    for grey, found in seen:
+        frame = grey[margin : margin + FACE_SIDE, margin : margin + FACE_SIDE]
+        known.append(cv2.resize(frame, (INPUT_SIDE, INPUT_SIDE), interpolation=cv2.INTER_AREA))
+        boxed.append(crops.crop(grey, dataclasses.replace(found, landmarks=None), framing))
+        cut.append(crops.crop(grey, found, framing))
     batches = {
         "original_faces": grey_faces[kept],
         "at_known_frame": np.stack(known),

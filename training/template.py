@@ -27,7 +27,7 @@ from pipeline import crops, emotion, faces
 from pipeline.crops import FER_LANDMARKS, FIT_LANDMARKS
 from training import framing, views
 from training.data import DEFAULT_DATA_DIR, DEFAULT_YUNET, load_split
-from training.evaluate import probabilities
+from training.evaluate import hits
 
 SCALES = (0.92, 0.96, 1.0, 1.04, 1.08)  # > 1: the landmarks spread wider, the face fills more
 SHIFTS_PX = (-1.5, -0.75, 0.0, 0.75, 1.5)  # > 0: the landmarks lower, more brow shows
@@ -38,16 +38,6 @@ def variant_map(scale: float, shift_y: float) -> np.ndarray:
     centre = np.array(FER_LANDMARKS)[list(FIT_LANDMARKS)].mean(axis=0)
     offset = centre - scale * centre + np.array([0.0, shift_y])
     return np.array([[scale, 0, offset[0]], [0, scale, offset[1]], [0, 0, 1]])
-
-
-def detections(detector: faces.Detector, grey_faces: np.ndarray) -> tuple[list, np.ndarray]:
-    """(grey canvas, face found) for each face the detector finds, and their indices."""
-    found, kept = [], []
-    for index, face in enumerate(grey_faces):
-        if (seen := framing.found_in_canvas(detector, face)) is not None:
-            found.append(seen)
-            kept.append(index)
-    return found, np.array(kept, int)
 
 
 def cuts(found: list, detector_name: str, scale: float, shift_y: float) -> np.ndarray:
@@ -61,11 +51,6 @@ def cuts(found: list, detector_name: str, scale: float, shift_y: float) -> np.nd
     return np.stack(cut)
 
 
-def hits(model: emotion.EmotionModel, batch: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Per face, whether the model, reading as the app does, names its label."""
-    return probabilities(model, batch).argmax(axis=1) == labels
-
-
 def study(model_path: str, yunet: str, data_dir: str, faces_to_fit: int) -> dict:
     """Each variant's accuracy on Training faces through YuNet and the crop; the best one's
     on PublicTest against the template in use."""
@@ -73,7 +58,7 @@ def study(model_path: str, yunet: str, data_dir: str, faces_to_fit: int) -> dict
     detector = faces.YuNetDetector(yunet)
     training = load_split("Training", data_dir)
     pick = np.random.default_rng(0).choice(len(training), faces_to_fit, replace=False)
-    found, kept = detections(detector, training.faces[pick])
+    found, kept = framing.detections(detector, training.faces[pick])
     labels = training.labels[pick][kept]
     grid = {
         (scale, shift): float(hits(model, cuts(found, detector.name, scale, shift), labels).mean())
@@ -82,7 +67,7 @@ def study(model_path: str, yunet: str, data_dir: str, faces_to_fit: int) -> dict
     }
     scale, shift = max(grid, key=grid.get)
     public = load_split("PublicTest", data_dir)
-    public_found, public_kept = detections(detector, public.faces)
+    public_found, public_kept = framing.detections(detector, public.faces)
     public_labels = public.labels[public_kept]
     in_use = hits(model, cuts(public_found, detector.name, 1.0, 0.0), public_labels)
     chosen = hits(model, cuts(public_found, detector.name, scale, shift), public_labels)
