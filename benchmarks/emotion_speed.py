@@ -1,12 +1,21 @@
-"""Time to read one face's emotion, three ways, in one run.
+"""Time to read one face's emotion, four ways, in one run; with --accuracy, what the int8
+weights cost on FER-2013 PublicTest.
 
     python benchmarks/emotion_speed.py [--model models/emotion_cnn.keras] [--runs 300]
+                                       [--rounds 5] [--accuracy]
 
-1. `EmotionModel.classify`, the app's path: the model converted to TFLite at load.
-2. The same model through a compiled `tf.function` (the app's fallback).
-3. `model.predict` (what not to do per frame; fewer runs, it is slow).
+1. `EmotionModel.classify`, the app's path: the model converted to TFLite at load, its weights
+   int8 (`emotion.QUANTIZED_WEIGHTS`).
+2. The same path with float32 weights.
+3. The same model through a compiled `tf.function` (the app's fallback).
+4. `model.predict` (what not to do per frame; fewer runs, it is slow).
 
-Each is called with one 48x48 face at a time; medians in ms, and ratios to the app's path.
+Each is called with one 48x48 face at a time. The two TFLite paths take turns over `--rounds`
+rounds of `--runs` calls, so that load on the machine falls on both alike; their figure is the
+median of the rounds' medians. Times in ms, and ratios to the app's path.
+
+--accuracy reads PublicTest both ways as the app does (mirror image included) and sets int8
+weights against float ones with a paired bootstrap; it also gives how far any probability moves.
 """
 
 from __future__ import annotations
@@ -36,26 +45,68 @@ def median_ms(call, runs: int) -> float:
     return statistics.median(times)
 
 
+def accuracy_report(quantized: emotion.EmotionModel, floating: emotion.EmotionModel) -> None:
+    from training import evaluate, views
+    from training.data import load_split
+
+    test = load_split("PublicTest")
+    int8_read = evaluate.probabilities(quantized, test.faces)
+    float_read = evaluate.probabilities(floating, test.faces)
+    int8_hits = int8_read.argmax(axis=1) == test.labels
+    float_hits = float_read.argmax(axis=1) == test.labels
+    gain = views.compare(int8_hits, float_hits, np.random.default_rng(0))
+    moved = np.abs(int8_read - float_read).max(axis=1)
+    same_top = (int8_read.argmax(axis=1) == float_read.argmax(axis=1)).mean() * 100
+    print(f"PublicTest as the app reads ({len(test.labels)} faces):")
+    print(f"  float32 weights  {float_hits.mean() * 100:6.2f} %")
+    print(
+        f"  int8 weights     {gain['accuracy']:6.2f} %  ({gain['gain']:+.2f}, 95 % "
+        f"{gain['gain_95'][0]:+.2f} to {gain['gain_95'][1]:+.2f}; {gain['turned_right']} faces "
+        f"turned right, {gain['turned_wrong']} wrong)"
+    )
+    print(
+        f"  same top emotion for {same_top:.2f} % of faces; largest probability moved "
+        f"{moved.max():.4f} (99th percentile {np.quantile(moved, 0.99):.4f})"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default=emotion.BUNDLED_MODEL)
     parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--accuracy", action="store_true", help="also read PublicTest both ways")
     args = parser.parse_args()
 
     model = emotion.load(args.model)
+    floating = emotion.EmotionModel(model._model, str(args.model), quantized_weights=False)
+    weights = "int8 weights" if model.quantized_weights else "float32 weights"
     face = np.random.default_rng(0).integers(0, 256, (1, 48, 48)).astype(np.uint8)
     batch = face.reshape(1, 48, 48, 1).astype(np.float32)
-    timings = {
-        f"app path ({model.runtime})": median_ms(lambda: model.classify(face), args.runs),
-        "tf.function": median_ms(lambda: model._infer(batch), args.runs),
-        "model.predict": median_ms(
-            lambda: model._model.predict(batch, verbose=0), max(args.runs // 10, 10)
-        ),
+
+    rounds: dict[str, list[float]] = {
+        f"app path ({model.runtime}, {weights})": [],
+        f"{floating.runtime}, float32 weights": [],
     }
+    for _ in range(args.rounds):
+        for name, reader in zip(rounds, (model, floating), strict=True):
+            rounds[name].append(median_ms(lambda reader=reader: reader.classify(face), args.runs))
+    timings = {name: statistics.median(medians) for name, medians in rounds.items()}
+    timings["tf.function"] = median_ms(lambda: model._infer(batch), args.runs)
+    timings["model.predict"] = median_ms(
+        lambda: model._model.predict(batch, verbose=0), max(args.runs // 10, 10)
+    )
     base = next(iter(timings.values()))
-    print(f"one face at a time, medians of {args.runs} calls ({args.model}):")
+    print(
+        f"one face at a time ({args.model}); TFLite: median of {args.rounds} rounds' medians "
+        f"of {args.runs} calls, taking turns:"
+    )
     for name, took in timings.items():
-        print(f"  {name:22} {took:6.2f} ms  ({took / base:4.1f}x the app path)")
+        print(f"  {name:36} {took:6.2f} ms  ({took / base:4.2f}x the app path)")
+    for name, medians in rounds.items():
+        print(f"  rounds, {name}: " + " ".join(f"{m:.2f}" for m in medians))
+    if args.accuracy:
+        accuracy_report(model, floating)
     return 0
 
 

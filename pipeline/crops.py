@@ -69,9 +69,9 @@ def crop(grey: np.ndarray, face: Face, framing: Framing = DEFAULT_FRAMING) -> np
 
 def frame_map(face: Face, framing: Framing = DEFAULT_FRAMING) -> np.ndarray:
     """The 2x3 similarity from photo pixels to the 48x48 frame `crop` cuts this face at."""
-    box_frame = _box_frame(face, framing)
-    to_frame = _landmark_fit(face, box_frame) if face.landmarks else None
-    return to_frame if to_frame is not None else _similarity(*box_frame, angle=_eye_angle(face))
+    boxed = box_frame(face, framing)
+    to_frame = landmark_fit(face, boxed) if face.landmarks else None
+    return to_frame if to_frame is not None else similarity(*boxed, angle=_eye_angle(face))
 
 
 def readable(crop: np.ndarray) -> bool:
@@ -82,7 +82,7 @@ def readable(crop: np.ndarray) -> bool:
     )
 
 
-def _box_frame(face: Face, framing: Framing) -> tuple[float, float, float]:
+def box_frame(face: Face, framing: Framing) -> tuple[float, float, float]:
     """(centre x, centre y, side) of the frame the box and the framing describe, in pixels.
     A box (x, y, w, h) covers pixels x to x + w - 1, so its centre is x + (w - 1) / 2."""
     x, y, w, h = face.box
@@ -94,7 +94,7 @@ def _box_frame(face: Face, framing: Framing) -> tuple[float, float, float]:
     )
 
 
-def _similarity(centre_x: float, centre_y: float, side: float, angle: float) -> np.ndarray:
+def similarity(centre_x: float, centre_y: float, side: float, angle: float) -> np.ndarray:
     """The 2x3 map from photo pixels to the 48x48 frame: this square onto it, turned by `angle`
     degrees (pixel centres at integers, so the square's edges meet the frame's outer edges)."""
     to_frame = cv2.getRotationMatrix2D((centre_x, centre_y), angle, INPUT_SIDE / side)
@@ -102,20 +102,28 @@ def _similarity(centre_x: float, centre_y: float, side: float, angle: float) -> 
     return to_frame
 
 
-def _landmark_fit(face: Face, box_frame: tuple[float, float, float]) -> np.ndarray | None:
-    """The similarity that lays the face's landmarks on FER-2013's, unless it strays from the
-    box's frame or tilts implausibly (then None)."""
-    points = np.array(face.landmarks, np.float32)[list(FIT_LANDMARKS)]
-    template = np.array(FER_LANDMARKS, np.float32)[list(FIT_LANDMARKS)]
+def frame_of(to_frame: np.ndarray) -> tuple[float, float, float, float]:
+    """(centre x, centre y, side, angle) of the square a similarity map cuts: `similarity`'s
+    arguments back."""
+    centre = cv2.invertAffineTransform(to_frame) @ np.array([*(((INPUT_SIDE - 1) / 2,) * 2), 1])
+    angle = math.degrees(math.atan2(-to_frame[1, 0], to_frame[0, 0]))
+    return float(centre[0]), float(centre[1]), INPUT_SIDE / _zoom(to_frame), angle
+
+
+def landmark_fit(
+    face: Face, boxed: tuple[float, float, float], using: tuple[int, ...] = FIT_LANDMARKS
+) -> np.ndarray | None:
+    """The similarity that lays the face's landmarks (those indexed by `using`) on FER-2013's,
+    unless it strays from the box's frame or tilts implausibly (then None)."""
+    points = np.array(face.landmarks, np.float32)[list(using)]
+    template = np.array(FER_LANDMARKS, np.float32)[list(using)]
     to_frame, _ = cv2.estimateAffinePartial2D(points, template, method=cv2.LMEDS)
     if to_frame is None:
         return None
-    zoom = _zoom(to_frame)
-    angle = math.degrees(math.atan2(to_frame[1, 0], to_frame[0, 0]))
-    centre = cv2.invertAffineTransform(to_frame) @ np.array([*(((INPUT_SIDE - 1) / 2,) * 2), 1])
-    box_x, box_y, box_side = box_frame
-    ratio = (INPUT_SIDE / zoom) / box_side
-    shift = math.hypot(centre[0] - box_x, centre[1] - box_y) / box_side
+    centre_x, centre_y, side, angle = frame_of(to_frame)
+    box_x, box_y, box_side = boxed
+    ratio = side / box_side
+    shift = math.hypot(centre_x - box_x, centre_y - box_y) / box_side
     plausible = (
         1 / MAX_FIT_SCALE_RATIO <= ratio <= MAX_FIT_SCALE_RATIO
         and shift <= MAX_FIT_SHIFT

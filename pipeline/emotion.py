@@ -24,13 +24,18 @@ INPUT_SIDE = 48  # pixels; FER-2013 faces are 48x48 grey
 INPUT_SHAPE = (INPUT_SIDE, INPUT_SIDE, 1)
 
 # Test-time augmentation: average each face's reading with its mirror image's. PublicTest
-# 69.16 % -> 69.82 % for the bundled model, 3.25 -> 4.13 ms a face on a 2-core AMD EPYC
+# 68.96 % -> 69.80 % for the bundled model, 1.53 -> 3.09 ms a face on a 2-core AMD EPYC
 # (`training/evaluate.py`).
 MIRROR_AVERAGE = True
 # An ensemble is read once a face: its members' average takes the place of the mirror image's,
 # and a second view would double its cost. The model's name is the contract: `training/
 # ensemble.py` gives it; an ensemble built by hand under another name is read twice.
 ENSEMBLE_NAME = "emotion_ensemble"
+# Weights stored as int8 in the TFLite graph, activations float (dynamic-range quantisation):
+# on the 2-core AMD EPYC a face reads in 0.93 of the time, PublicTest as the app reads
+# 69.80 % against 69.82 % with float weights, and no probability moves by more than 0.022
+# (`benchmarks/emotion_speed.py --accuracy`).
+QUANTIZED_WEIGHTS = True
 TFLITE_THREADS = 2
 BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "models" / "emotion_cnn.keras"
 
@@ -61,11 +66,12 @@ class EmotionModel:
     """A loaded emotion model, run through TensorFlow Lite one face at a time.
 
     At batch 1, a Keras model pays TensorFlow's per-call overhead several times over its
-    arithmetic; the same graph converted to TFLite in memory (XNNPACK kernels, the same float32
-    weights, identical outputs to 1e-6) runs a face in about a third of the time
-    (`benchmarks/emotion_speed.py`). `model.predict` is slower still: it builds a new data
-    pipeline on every call. The `.keras` file stays the one artifact; the conversion happens
-    here, at load. Should a model not convert, a compiled `tf.function` serves instead.
+    arithmetic; the same graph converted to TFLite in memory (XNNPACK kernels) runs a face in
+    a fraction of the time (`benchmarks/emotion_speed.py`). With float32 weights its outputs
+    equal Keras's to 1e-5; with int8 weights (`QUANTIZED_WEIGHTS`) it is faster still and close
+    to them. `model.predict` is slower than either: it builds a new data pipeline on every
+    call. The `.keras` file stays the one artifact; the conversion happens here, at load.
+    Should a model not convert, a compiled `tf.function` serves instead.
 
     With `mirror_average`, each face and its mirror image go through in one call of two, and
     the two readings are averaged (what that buys and costs: beside `MIRROR_AVERAGE`), unless
@@ -73,7 +79,11 @@ class EmotionModel:
     """
 
     def __init__(
-        self, keras_model: keras.Model, source: str, mirror_average: bool = MIRROR_AVERAGE
+        self,
+        keras_model: keras.Model,
+        source: str,
+        mirror_average: bool = MIRROR_AVERAGE,
+        quantized_weights: bool = QUANTIZED_WEIGHTS,
     ) -> None:
         import tensorflow as tf  # here, not at the top: training imports this module on any backend
 
@@ -87,7 +97,7 @@ class EmotionModel:
             reduce_retracing=True,
         )
         self._views = 2 if self.mirror_average else 1  # images read per face
-        self._tflite = _to_tflite(keras_model, self._views)
+        self._tflite = _to_tflite(keras_model, self._views, quantized_weights)
         # Idle interpreters, lent to one call at a time. A pool, not one per thread: Gradio runs
         # handlers on any of its ~40 worker threads, and an interpreter per thread (~6 MiB and
         # a thread of its own each) grew the app by hundreds of MiB under load. The pool holds
@@ -95,6 +105,7 @@ class EmotionModel:
         self._idle: queue.SimpleQueue[Callable[[np.ndarray], np.ndarray]] = queue.SimpleQueue()
         self.interpreters = 0  # made so far: the most calls that have run at once
         self.runtime = "TFLite" if self._tflite else "TensorFlow"
+        self.quantized_weights = quantized_weights and self._tflite is not None
         # Warm up now so the first visitor does not pay for tracing or allocation.
         self.classify(np.zeros((1, *INPUT_SHAPE), np.float32))
 
@@ -144,9 +155,12 @@ class EmotionModel:
         return run
 
 
-def _to_tflite(keras_model: keras.Model, views: int = 1) -> bytes | None:
-    """The model's inference graph for `views` images of one face as a TFLite flatbuffer; None
-    if it will not convert (then the TensorFlow path serves)."""
+def _to_tflite(
+    keras_model: keras.Model, views: int = 1, quantized_weights: bool = QUANTIZED_WEIGHTS
+) -> bytes | None:
+    """The model's inference graph for `views` images of one face as a TFLite flatbuffer, its
+    weights int8 with `quantized_weights`; None if it will not convert (then the TensorFlow
+    path serves)."""
     import tensorflow as tf
 
     one_face = tf.function(
@@ -160,6 +174,8 @@ def _to_tflite(keras_model: keras.Model, views: int = 1) -> bytes | None:
         converter = tf.lite.TFLiteConverter.from_concrete_functions(
             [one_face.get_concrete_function()]
         )
+        if quantized_weights:  # no representative data: only the weights are quantised
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
         return converter.convert()
     except Exception as error:  # the converter raises many kinds; any means "not this model"
         log.warning("emotion model did not convert to TFLite (%s); using TensorFlow", error)

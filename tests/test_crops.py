@@ -121,12 +121,17 @@ def test_landmarks_that_disagree_with_the_box_leave_the_framing_to_the_box():
     boxed = crops.crop(photo, Face(box, 1.0))
     assert np.array_equal(crops.crop(photo, Face(box, 1.0, landmarks=crammed)), boxed)
     shifted = tuple((x + 45, y + 45) for x, y in _marks_photo(_centred(150, 150, 100))[1])
-    assert crops._landmark_fit(Face(box, 1.0, landmarks=shifted), (150, 150, 100)) is None
+    assert crops.landmark_fit(Face(box, 1.0, landmarks=shifted), (150, 150, 100)) is None
     plain = _marks_photo(_centred(150, 150, 100))[1]
-    assert crops._landmark_fit(Face(box, 1.0, landmarks=plain), (150, 150, 100)) is not None
+    assert crops.landmark_fit(Face(box, 1.0, landmarks=plain), (150, 150, 100)) is not None
 
 
 def _centred(x: float, y: float, side: float) -> np.ndarray:
     to_frame = cv2.getRotationMatrix2D((x, y), 0, 48 / side)
     to_frame[:, 2] += np.array([23.5, 23.5]) - (x, y)
     return to_frame
+
+
+def test_frame_of_gives_back_what_similarity_was_given():
+    for frame in ((120.5, 80.25, 64.0, 12.0), (30.0, 40.0, 200.0, -30.0), (0.0, 0.0, 48.0, 0.0)):
+        np.testing.assert_allclose(crops.frame_of(crops.similarity(*frame)), frame, atol=1e-9)
