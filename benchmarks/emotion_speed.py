@@ -1,8 +1,8 @@
 """Time to read one face's emotion, four ways, in one run; with --accuracy, what the int8
 weights cost on FER-2013 PublicTest.
 
-    python benchmarks/emotion_speed.py [--model models/emotion_cnn.keras] [--runs 300]
-                                       [--rounds 5] [--accuracy]
+    python benchmarks/emotion_speed.py [--model models/emotion_cnn.keras] [--runs 100]
+                                       [--rounds 21] [--accuracy]
 
 1. `EmotionModel.classify`, the app's path: the model converted to TFLite at load, its weights
    int8 (`emotion.QUANTIZED_WEIGHTS`).
@@ -12,7 +12,9 @@ weights cost on FER-2013 PublicTest.
 
 Each is called with one 48x48 face at a time. The two TFLite paths take turns over `--rounds`
 rounds of `--runs` calls, so that load on the machine falls on both alike; their figure is the
-median of the rounds' medians. Times in ms, and ratios to the app's path.
+median of the rounds' medians, and their ratio the median of the rounds' ratios (a shared
+machine's speed drifts by a third within a minute; within a round it holds). Times in ms,
+and ratios to the app's path.
 
 --accuracy reads PublicTest both ways as the app does (mirror image included) and sets int8
 weights against float ones with a paired bootstrap; it also gives how far any probability moves.
@@ -73,19 +75,20 @@ def accuracy_report(quantized: emotion.EmotionModel, floating: emotion.EmotionMo
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default=emotion.BUNDLED_MODEL)
-    parser.add_argument("--runs", type=int, default=300)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=21)
     parser.add_argument("--accuracy", action="store_true", help="also read PublicTest both ways")
     args = parser.parse_args()
 
     model = emotion.load(args.model)
+    if not model.quantized_weights:
+        parser.error("the app's path does not read this model with int8 weights; nothing to set")
     floating = emotion.EmotionModel(model._model, str(args.model), quantized_weights=False)
-    weights = "int8 weights" if model.quantized_weights else "float32 weights"
     face = np.random.default_rng(0).integers(0, 256, (1, 48, 48)).astype(np.uint8)
     batch = face.reshape(1, 48, 48, 1).astype(np.float32)
 
     rounds: dict[str, list[float]] = {
-        f"app path ({model.runtime}, {weights})": [],
+        f"app path ({model.runtime}, int8 weights)": [],
         f"{floating.runtime}, float32 weights": [],
     }
     for _ in range(args.rounds):
@@ -105,6 +108,16 @@ def main() -> int:
         print(f"  {name:36} {took:6.2f} ms  ({took / base:4.2f}x the app path)")
     for name, medians in rounds.items():
         print(f"  rounds, {name}: " + " ".join(f"{m:.2f}" for m in medians))
+    int8_medians, float_medians = (np.array(medians) for medians in rounds.values())
+    print(
+        f"int8 over float32 weights, round by round: median ratio "
+        f"{statistics.median(int8_medians / float_medians):.2f}; int8 faster in "
+        f"{int((int8_medians < float_medians).sum())} of {args.rounds} rounds"
+    )
+    print(
+        f"TFLite model in memory: {len(model._tflite) / 2**20:.2f} MiB with int8 weights, "
+        f"{len(floating._tflite) / 2**20:.2f} MiB with float32"
+    )
     if args.accuracy:
         accuracy_report(model, floating)
     return 0

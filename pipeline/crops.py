@@ -67,10 +67,13 @@ def crop(grey: np.ndarray, face: Face, framing: Framing = DEFAULT_FRAMING) -> np
     return warp(grey, frame_map(face, framing))
 
 
-def frame_map(face: Face, framing: Framing = DEFAULT_FRAMING) -> np.ndarray:
-    """The 2x3 similarity from photo pixels to the 48x48 frame `crop` cuts this face at."""
+def frame_map(
+    face: Face, framing: Framing = DEFAULT_FRAMING, using: tuple[int, ...] = FIT_LANDMARKS
+) -> np.ndarray:
+    """The 2x3 similarity from photo pixels to the 48x48 frame `crop` cuts this face at
+    (`using`: which landmarks the fit lays on FER-2013's; the app's are `FIT_LANDMARKS`)."""
     boxed = box_frame(face, framing)
-    to_frame = landmark_fit(face, boxed) if face.landmarks else None
+    to_frame = landmark_fit(face, boxed, using) if face.landmarks else None
     return to_frame if to_frame is not None else similarity(*boxed, angle=_eye_angle(face))
 
 

@@ -32,7 +32,7 @@ MIRROR_AVERAGE = True
 # ensemble.py` gives it; an ensemble built by hand under another name is read twice.
 ENSEMBLE_NAME = "emotion_ensemble"
 # Weights stored as int8 in the TFLite graph, activations float (dynamic-range quantisation):
-# on the 2-core AMD EPYC a face reads in 0.93 of the time, PublicTest as the app reads
+# on the 2-core AMD EPYC a face reads in 0.87 of the time, PublicTest as the app reads
 # 69.80 % against 69.82 % with float weights, and no probability moves by more than 0.022
 # (`benchmarks/emotion_speed.py --accuracy`).
 QUANTIZED_WEIGHTS = True
@@ -98,6 +98,9 @@ class EmotionModel:
         )
         self._views = 2 if self.mirror_average else 1  # images read per face
         self._tflite = _to_tflite(keras_model, self._views, quantized_weights)
+        if self._tflite is None and quantized_weights:  # float weights may still convert
+            quantized_weights = False
+            self._tflite = _to_tflite(keras_model, self._views, quantized_weights)
         # Idle interpreters, lent to one call at a time. A pool, not one per thread: Gradio runs
         # handlers on any of its ~40 worker threads, and an interpreter per thread (~6 MiB and
         # a thread of its own each) grew the app by hundreds of MiB under load. The pool holds
@@ -159,8 +162,8 @@ def _to_tflite(
     keras_model: keras.Model, views: int = 1, quantized_weights: bool = QUANTIZED_WEIGHTS
 ) -> bytes | None:
     """The model's inference graph for `views` images of one face as a TFLite flatbuffer, its
-    weights int8 with `quantized_weights`; None if it will not convert (then the TensorFlow
-    path serves)."""
+    weights int8 with `quantized_weights`; None if it will not convert (then `EmotionModel`
+    tries float weights, and failing those serves through TensorFlow)."""
     import tensorflow as tf
 
     one_face = tf.function(
@@ -178,7 +181,8 @@ def _to_tflite(
             converter.optimizations = [tf.lite.Optimize.DEFAULT]
         return converter.convert()
     except Exception as error:  # the converter raises many kinds; any means "not this model"
-        log.warning("emotion model did not convert to TFLite (%s); using TensorFlow", error)
+        weights = "int8" if quantized_weights else "float32"
+        log.warning("emotion model did not convert to TFLite, %s weights (%s)", weights, error)
         return None
 
 

@@ -42,3 +42,14 @@ def test_the_table_has_a_row_per_fit_and_a_column_per_model():
     lines = crop_fits.table(report).splitlines()
     assert len(lines) == 2 + len(names) and "3,438" in lines[0] and "a.keras" in lines[0]
     assert "(-0.20, -0.90 to +0.50)" in lines[2] and lines[3].endswith("| 68.60 % |")
+
+
+def test_the_frame_error_adds_size_place_and_tilt():
+    centre_x, centre_y, side = crop_fits.known_frame()
+    assert crop_fits.frame_error(crops.similarity(centre_x, centre_y, side, 0.0)) < 1e-9
+    bigger = crops.similarity(centre_x, centre_y, side * 1.25, 0.0)
+    assert crop_fits.frame_error(bigger) == pytest.approx(np.log(1.25))
+    moved = crops.similarity(centre_x + 0.06 * side, centre_y - 0.08 * side, side, 0.0)
+    assert crop_fits.frame_error(moved) == pytest.approx(0.1)
+    all_three = crops.similarity(centre_x + 0.06 * side, centre_y - 0.08 * side, side / 1.25, -5.0)
+    assert crop_fits.frame_error(all_three) == pytest.approx(np.log(1.25) + 0.1 + np.radians(5))

@@ -75,6 +75,25 @@ def test_a_model_that_will_not_convert_runs_on_tensorflow(monkeypatch, emotion_m
     )
 
 
+def test_a_model_whose_int8_weights_will_not_convert_runs_on_float_tflite(
+    monkeypatch, emotion_model
+):
+    convert = emotion._to_tflite
+
+    def float_only(model, views, quantized_weights):
+        return None if quantized_weights else convert(model, views, quantized_weights)
+
+    monkeypatch.setattr(emotion, "_to_tflite", float_only)
+    fallback = emotion.EmotionModel(emotion_model._model, source="test")
+    assert fallback.runtime == "TFLite" and not fallback.quantized_weights
+    face = np.full((1, 48, 48), 128, np.float32)
+    keras_answer = np.asarray(emotion_model._model(face[..., None], training=False))[0]
+    mirrored = np.asarray(emotion_model._model(face[:, :, ::-1, None], training=False))[0]
+    np.testing.assert_allclose(
+        fallback.classify(face)[0].probabilities, (keras_answer + mirrored) / 2, atol=1e-5
+    )
+
+
 def test_mirror_average_reads_a_face_and_its_mirror_image():
     from training import model as emotion_cnn
 
@@ -136,9 +155,11 @@ def test_a_net_that_convolves_its_input_directly_converts_with_its_weights():
         ]
     )
     faces = np.random.default_rng(3).integers(0, 255, (2, 48, 48)).astype(np.float32)
-    model = emotion.EmotionModel(net, "test", mirror_average=False)
-    assert model.runtime == "TFLite"
     expected = keras.ops.convert_to_numpy(net(faces[..., None]))
-    np.testing.assert_allclose(
-        [s.probabilities for s in model.classify(faces)], expected, atol=1e-5
-    )
+    for quantized_weights, tolerance in ((False, 1e-5), (True, INT8_WEIGHTS_ATOL)):
+        model = emotion.EmotionModel(
+            net, "test", mirror_average=False, quantized_weights=quantized_weights
+        )
+        assert model.runtime == "TFLite" and model.quantized_weights == quantized_weights
+        read = [s.probabilities for s in model.classify(faces)]
+        np.testing.assert_allclose(read, expected, atol=tolerance)

@@ -31,6 +31,9 @@ def test_an_ensemble_reads_the_mean_of_its_members_and_the_app_reads_it_once(tmp
     assert emotion.is_ensemble(loaded._model) and not loaded.mirror_average
     assert loaded.runtime == "TFLite"  # the app's fast path takes the averaged graph too
     np.testing.assert_allclose(float_weights_reading(loaded, faces), expected, atol=1e-5)
+    assert loaded.quantized_weights  # and reads it with int8 weights, close to the same
+    read = [scores.probabilities for scores in loaded.classify(faces)]
+    np.testing.assert_allclose(read, expected, atol=0.03)
 
 
 def test_an_ensemble_needs_two_members():

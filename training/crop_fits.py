@@ -25,7 +25,6 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from pipeline import crops, emotion, faces
@@ -38,13 +37,6 @@ EYES, NOSE_TIP, MOUTH_CORNERS = (0, 1), (2,), (3, 4)
 
 # Each fit: a detection and the detector's box framing -> the 2x3 map to the 48x48 frame.
 Fit = Callable[[faces.Face, Framing], np.ndarray]
-
-
-def _fit_or_box(face: faces.Face, box_framing: Framing, using: tuple[int, ...]) -> np.ndarray:
-    """The landmark fit on these points, or the upright box frame when it strays."""
-    boxed = crops.box_frame(face, box_framing)
-    fitted = crops.landmark_fit(face, boxed, using)
-    return fitted if fitted is not None else crops.similarity(*boxed, angle=0.0)
 
 
 def _upright(face: faces.Face, box_framing: Framing) -> np.ndarray:
@@ -62,6 +54,7 @@ def _fit_place_box_size(tilted: bool) -> Fit:
 
 
 def _halfway_to_box(face: faces.Face, box_framing: Framing) -> np.ndarray:
+    """Place and size halfway between the app's frame and the box's; the app's tilt."""
     centre_x, centre_y, side, angle = crops.frame_of(crops.frame_map(face, box_framing))
     box_x, box_y, box_side = crops.box_frame(face, box_framing)
     return crops.similarity(
@@ -78,9 +71,11 @@ FITS: dict[str, Fit] = {
     "the fit's place, the box's size, upright": _fit_place_box_size(tilted=False),
     "the fit's place and tilt, the box's size": _fit_place_box_size(tilted=True),
     "halfway between the fit and the box": _halfway_to_box,
-    "eyes only": lambda face, box_framing: _fit_or_box(face, box_framing, EYES),
-    "eyes and nose tip": lambda face, box_framing: _fit_or_box(face, box_framing, EYES + NOSE_TIP),
-    "all five landmarks": lambda face, box_framing: _fit_or_box(
+    "eyes only": lambda face, box_framing: crops.frame_map(face, box_framing, EYES),
+    "eyes and nose tip": lambda face, box_framing: crops.frame_map(
+        face, box_framing, EYES + NOSE_TIP
+    ),
+    "all five landmarks": lambda face, box_framing: crops.frame_map(
         face, box_framing, EYES + NOSE_TIP + MOUTH_CORNERS
     ),
 }
@@ -109,13 +104,10 @@ def frame_error(to_frame: np.ndarray) -> float:
 def cuts(found: list, detector_name: str) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Each detection cut at its known frame and by every fit; and the app's frame errors."""
     box_framing = crops.framing_for(detector_name)
-    margin = (framing.CANVAS_SIDE - framing.FACE_SIDE) // 2
     batches: dict[str, list[np.ndarray]] = {"the known frame": [], **{name: [] for name in FITS}}
     errors = []
     for grey, face in found:
-        frame = grey[margin : margin + framing.FACE_SIDE, margin : margin + framing.FACE_SIDE]
-        side = (crops.INPUT_SIDE, crops.INPUT_SIDE)
-        batches["the known frame"].append(cv2.resize(frame, side, interpolation=cv2.INTER_AREA))
+        batches["the known frame"].append(framing.at_known_frame(grey))
         for name, fit in FITS.items():
             batches[name].append(crops.warp(grey, fit(face, box_framing)))
         errors.append(frame_error(crops.frame_map(face, box_framing)))
@@ -137,8 +129,9 @@ def study(model_paths: list[str], yunet: str, data_dir: str) -> dict:
         rng = np.random.default_rng(0)
         right = {name: hits(model, batch, labels) for name, batch in batches.items()}
         by_agreement = []
-        for low, high in itertools.pairwise(thirds):
-            chosen = (errors >= low) & (errors <= high)
+        third_of = np.digitize(errors, thirds[1:-1])  # 0, 1, 2; each face in one third
+        for third, (low, high) in enumerate(itertools.pairwise(thirds)):
+            chosen = third_of == third
             by_agreement.append(
                 {
                     "frame_error": [round(float(low), 3), round(float(high), 3)],

@@ -138,11 +138,12 @@ def evaluate(model_path: str, data_dir: str, report_dir: str | None = None) -> d
         "latency_ms_per_face_batch1_median": round(latency_ms(model, public_test.faces[:1]), 2),
         "inference": {
             "runtime": model.runtime,
+            "quantized_weights": model.quantized_weights,
             "mirror_average": model.mirror_average,
             "ensemble": emotion.is_ensemble(model._model),
         },
     }
-    if model.mirror_average:  # the model file alone, as someone loading it from the Hub would
+    if model.mirror_average:  # one view, what mirror averaging adds (same runtime and weights)
         single = emotion.EmotionModel(model._model, model.source, mirror_average=False)
         single_predicted = probabilities(single, public_test.faces).argmax(axis=1)
         report["single_view"] = {

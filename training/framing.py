@@ -61,6 +61,14 @@ def in_canvas(face: np.ndarray, border: str = "plain") -> np.ndarray:
     return cv2.cvtColor(canvas, cv2.COLOR_GRAY2RGB)
 
 
+def at_known_frame(grey_canvas: np.ndarray) -> np.ndarray:
+    """The 48x48 face cut from its `in_canvas` canvas (grey) at its known frame: FER-2013's
+    own crop, enlarged and shrunk back."""
+    margin = (CANVAS_SIDE - FACE_SIDE) // 2
+    frame = grey_canvas[margin : margin + FACE_SIDE, margin : margin + FACE_SIDE]
+    return cv2.resize(frame, (INPUT_SIDE, INPUT_SIDE), interpolation=cv2.INTER_AREA)
+
+
 def central_face(found: list[faces.Face]) -> faces.Face | None:
     """The detection whose centre lies inside the pasted frame, nearest its middle."""
     middle = CANVAS_SIDE / 2
@@ -203,12 +211,10 @@ def accuracy_through_crop(
     enlarging and shrinking back), cut by the box and framing alone, and cut as the app does.
     `border`: what surrounds each face in its canvas (`BORDERS`); `baseline`: see `accuracies`."""
     known, boxed, cut = [], [], []
-    margin = (CANVAS_SIDE - FACE_SIDE) // 2
     framing = crops.framing_for(detector.name)
     seen, kept = detections(detector, grey_faces, border)
     for grey, found in seen:
-        frame = grey[margin : margin + FACE_SIDE, margin : margin + FACE_SIDE]
-        known.append(cv2.resize(frame, (INPUT_SIDE, INPUT_SIDE), interpolation=cv2.INTER_AREA))
+        known.append(at_known_frame(grey))
         boxed.append(crops.crop(grey, dataclasses.replace(found, landmarks=None), framing))
         cut.append(crops.crop(grey, found, framing))
     batches = {
