@@ -84,8 +84,7 @@ APP = next(iter(FITS))
 
 def known_frame() -> tuple[float, float, float]:
     """(centre x, centre y, side) of FER-2013's frame in `training.framing`'s canvas."""
-    margin = (framing.CANVAS_SIDE - framing.FACE_SIDE) // 2
-    centre = margin + (framing.FACE_SIDE - 1) / 2
+    centre = framing.CANVAS_MARGIN + (framing.FACE_SIDE - 1) / 2
     return centre, centre, float(framing.FACE_SIDE)
 
 

@@ -43,6 +43,7 @@ from training.data import DEFAULT_YUNET, load_split
 
 FACE_SIDE = 160  # px: the enlarged face, a typical size in a photo
 CANVAS_SIDE = 400  # px: room around it for the detector
+CANVAS_MARGIN = (CANVAS_SIDE - FACE_SIDE) // 2  # px from the canvas's edge to the face's
 SMALL_FACE_SIDES = (16, 24, 32, 48)  # px across the face in the photo
 
 
@@ -54,18 +55,15 @@ BORDERS = {"plain": cv2.BORDER_CONSTANT, "reflect": cv2.BORDER_REFLECT_101}
 def in_canvas(face: np.ndarray, border: str = "plain") -> np.ndarray:
     """A 48x48 grey face enlarged to FACE_SIDE in the middle of an RGB canvas."""
     big = cv2.resize(face, (FACE_SIDE, FACE_SIDE), interpolation=cv2.INTER_CUBIC)
-    margin = (CANVAS_SIDE - FACE_SIDE) // 2
-    canvas = cv2.copyMakeBorder(
-        big, margin, margin, margin, margin, BORDERS[border], value=int(face.mean())
-    )
+    canvas = cv2.copyMakeBorder(big, *(CANVAS_MARGIN,) * 4, BORDERS[border], value=int(face.mean()))
     return cv2.cvtColor(canvas, cv2.COLOR_GRAY2RGB)
 
 
 def at_known_frame(grey_canvas: np.ndarray) -> np.ndarray:
     """The 48x48 face cut from its `in_canvas` canvas (grey) at its known frame: FER-2013's
     own crop, enlarged and shrunk back."""
-    margin = (CANVAS_SIDE - FACE_SIDE) // 2
-    frame = grey_canvas[margin : margin + FACE_SIDE, margin : margin + FACE_SIDE]
+    inside = slice(CANVAS_MARGIN, CANVAS_MARGIN + FACE_SIDE)
+    frame = grey_canvas[inside, inside]
     return cv2.resize(frame, (INPUT_SIDE, INPUT_SIDE), interpolation=cv2.INTER_AREA)
 
 
@@ -99,7 +97,7 @@ def frame_in_box_terms(face: faces.Face) -> tuple[float, float, float]:
 
 def landmarks_on_frame(face: faces.Face) -> np.ndarray:
     """The face's landmarks in the 48x48 frame's pixels (pixel centres at integers)."""
-    origin = (CANVAS_SIDE - FACE_SIDE) / 2
+    origin = CANVAS_MARGIN
     return (np.array(face.landmarks) - origin + 0.5) * INPUT_SIDE / FACE_SIDE - 0.5
 
 
@@ -169,7 +167,7 @@ def app_frames(detector: faces.Detector, grey_faces: np.ndarray) -> tuple[np.nda
     framing = crops.framing_for(detector.name)
     # 48x48 pixels to the canvas's (pixel centres at integers), as `in_canvas` enlarges them.
     scale = FACE_SIDE / INPUT_SIDE
-    offset = (scale - 1) / 2 + (CANVAS_SIDE - FACE_SIDE) // 2
+    offset = (scale - 1) / 2 + CANVAS_MARGIN
     to_canvas = np.array([[scale, 0, offset], [0, scale, offset], [0, 0, 1]])
     maps = np.tile(np.eye(3)[:2], (len(grey_faces), 1, 1))
     found = 0
