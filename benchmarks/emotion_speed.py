@@ -1,8 +1,8 @@
-"""Time to read one face's emotion, four ways, in one run; with --accuracy, what the int8
-weights cost on FER-2013 PublicTest.
+"""Time to read one face's emotion, four ways (five with --integer), in one run; with
+--accuracy, what the int8 weights cost on FER-2013 PublicTest.
 
     python benchmarks/emotion_speed.py [--model models/emotion_cnn.keras] [--runs 100]
-                                       [--rounds 21] [--accuracy]
+                                       [--rounds 21] [--accuracy] [--integer]
 
 1. `EmotionModel.classify`, the app's path: the model converted to TFLite at load, its weights
    int8 (`emotion.QUANTIZED_WEIGHTS`).
@@ -18,6 +18,10 @@ and ratios to the app's path.
 
 --accuracy reads PublicTest both ways as the app does (mirror image included) and sets int8
 weights against float ones with a paired bootstrap; it also gives how far any probability moves.
+
+--integer adds a fifth way to the rounds (and to --accuracy): the same graph with its
+activations int8 too, their ranges calibrated on 500 Training faces. The app cannot read that
+way (it carries no faces to calibrate on at load); the figure says what it would buy.
 """
 
 from __future__ import annotations
@@ -47,7 +51,53 @@ def median_ms(call, runs: int) -> float:
     return statistics.median(times)
 
 
-def accuracy_report(quantized: emotion.EmotionModel, floating: emotion.EmotionModel) -> None:
+class IntegerReader:
+    """`EmotionModel`'s TFLite path over a fully integer graph: weights and activations int8,
+    input and output float, the activations' ranges taken from `calibration_faces`."""
+
+    def __init__(self, model: emotion.EmotionModel, calibration_faces: np.ndarray) -> None:
+        import tensorflow as tf
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.views = 2 if model.mirror_average else 1
+        keras_model = model._model
+        graph = tf.function(
+            lambda faces: keras_model(faces, training=False),
+            input_signature=[tf.TensorSpec((self.views, *emotion.INPUT_SHAPE), tf.float32)],
+        )
+        converter = tf.lite.TFLiteConverter.from_concrete_functions([graph.get_concrete_function()])
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = lambda: (
+            [self._views(face[None])[0]] for face in calibration_faces
+        )
+        self.flatbuffer = converter.convert()
+        self._interpreter = Interpreter(
+            model_content=self.flatbuffer, num_threads=emotion.TFLITE_THREADS
+        )
+        self._interpreter.allocate_tensors()
+        self._into = self._interpreter.get_input_details()[0]["index"]
+        self._out_of = self._interpreter.get_output_details()[0]["index"]
+
+    def _views(self, faces: np.ndarray) -> np.ndarray:
+        """(N, views, 48, 48, 1): each face, then its mirror image, as `EmotionModel` reads."""
+        batch = np.asarray(faces, np.float32).reshape(-1, *emotion.INPUT_SHAPE)
+        return np.stack([batch, batch[:, :, ::-1]][: self.views], axis=1)
+
+    def classify(self, faces: np.ndarray) -> np.ndarray:
+        """Probabilities, (N, 7), one call per face as the app makes them."""
+        readings = []
+        for face_views in self._views(faces):
+            self._interpreter.set_tensor(self._into, face_views)
+            self._interpreter.invoke()
+            readings.append(self._interpreter.get_tensor(self._out_of).mean(axis=0))
+        return np.stack(readings)
+
+
+def accuracy_report(
+    quantized: emotion.EmotionModel,
+    floating: emotion.EmotionModel,
+    integer: IntegerReader | None = None,
+) -> None:
     from training import evaluate, views
     from training.data import load_split
 
@@ -70,6 +120,14 @@ def accuracy_report(quantized: emotion.EmotionModel, floating: emotion.EmotionMo
         f"  same top emotion for {same_top:.2f} % of faces; largest probability moved "
         f"{moved.max():.4f} (99th percentile {np.quantile(moved, 0.99):.4f})"
     )
+    if integer is not None:
+        integer_hits = integer.classify(test.faces).argmax(axis=1) == test.labels
+        against = views.compare(integer_hits, int8_hits, np.random.default_rng(0))
+        print(
+            f"  int8 activations {against['accuracy']:6.2f} %  ({against['gain']:+.2f} against "
+            f"int8 weights alone, 95 % {against['gain_95'][0]:+.2f} to "
+            f"{against['gain_95'][1]:+.2f})"
+        )
 
 
 def main() -> int:
@@ -78,6 +136,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=21)
     parser.add_argument("--accuracy", action="store_true", help="also read PublicTest both ways")
+    parser.add_argument(
+        "--integer", action="store_true", help="also time a graph with int8 activations"
+    )
     args = parser.parse_args()
 
     model = emotion.load(args.model)
@@ -87,12 +148,21 @@ def main() -> int:
     face = np.random.default_rng(0).integers(0, 256, (1, 48, 48)).astype(np.uint8)
     batch = face.reshape(1, 48, 48, 1).astype(np.float32)
 
-    rounds: dict[str, list[float]] = {
-        f"app path ({model.runtime}, int8 weights)": [],
-        f"{floating.runtime}, float32 weights": [],
+    readers: dict[str, emotion.EmotionModel | IntegerReader] = {
+        f"app path ({model.runtime}, int8 weights)": model,
+        f"{floating.runtime}, float32 weights": floating,
     }
+    integer = None
+    if args.integer:
+        from training.data import load_split
+
+        training_faces = load_split("Training").faces
+        picked = np.random.default_rng(0).choice(len(training_faces), 500, replace=False)
+        integer = IntegerReader(model, training_faces[picked])
+        readers["TFLite, int8 weights and activations"] = integer
+    rounds: dict[str, list[float]] = {name: [] for name in readers}
     for _ in range(args.rounds):
-        for name, reader in zip(rounds, (model, floating), strict=True):
+        for name, reader in readers.items():
             rounds[name].append(median_ms(lambda reader=reader: reader.classify(face), args.runs))
     timings = {name: statistics.median(medians) for name, medians in rounds.items()}
     timings["tf.function"] = median_ms(lambda: model._infer(batch), args.runs)
@@ -108,18 +178,24 @@ def main() -> int:
         print(f"  {name:36} {took:6.2f} ms  ({took / base:4.2f}x the app path)")
     for name, medians in rounds.items():
         print(f"  rounds, {name}: " + " ".join(f"{m:.2f}" for m in medians))
-    int8_medians, float_medians = (np.array(medians) for medians in rounds.values())
+    int8_medians, float_medians, *integer_medians = (np.array(m) for m in rounds.values())
     print(
         f"int8 over float32 weights, round by round: median ratio "
         f"{statistics.median(int8_medians / float_medians):.2f}; int8 faster in "
         f"{int((int8_medians < float_medians).sum())} of {args.rounds} rounds"
     )
+    if integer is not None:
+        print(
+            f"int8 activations over int8 weights alone, round by round: median ratio "
+            f"{statistics.median(integer_medians[0] / int8_medians):.2f}; faster in "
+            f"{int((integer_medians[0] < int8_medians).sum())} of {args.rounds} rounds"
+        )
     print(
         f"TFLite model in memory: {len(model._tflite) / 2**20:.2f} MiB with int8 weights, "
         f"{len(floating._tflite) / 2**20:.2f} MiB with float32"
     )
     if args.accuracy:
-        accuracy_report(model, floating)
+        accuracy_report(model, floating, integer)
     return 0
 
 

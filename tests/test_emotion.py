@@ -163,3 +163,22 @@ def test_a_net_that_convolves_its_input_directly_converts_with_its_weights():
         assert model.runtime == "TFLite" and model.quantized_weights == quantized_weights
         read = [s.probabilities for s in model.classify(faces)]
         np.testing.assert_allclose(read, expected, atol=tolerance)
+
+
+def test_the_speed_benchmarks_integer_graph_reads_close_to_the_app(emotion_model):
+    """`benchmarks/emotion_speed.py --integer`: activations int8 too, ranges from the faces."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "emotion_speed.py"
+    spec = importlib.util.spec_from_file_location("emotion_speed", path)
+    speed = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(speed)
+
+    faces = np.random.default_rng(4).integers(0, 255, (12, 48, 48)).astype(np.uint8)
+    integer = speed.IntegerReader(emotion_model, faces)
+    read = integer.classify(faces)
+    assert read.shape == (12, 7)
+    np.testing.assert_allclose(read.sum(axis=1), 1, atol=1e-2)
+    app = np.array([r.probabilities for r in emotion_model.classify(faces)])
+    np.testing.assert_allclose(read, app, atol=INT8_WEIGHTS_ATOL)
