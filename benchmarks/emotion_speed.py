@@ -51,52 +51,10 @@ def median_ms(call, runs: int) -> float:
     return statistics.median(times)
 
 
-class IntegerReader:
-    """`EmotionModel`'s TFLite path over a fully integer graph: weights and activations int8,
-    input and output float, the activations' ranges taken from `calibration_faces`."""
-
-    def __init__(self, model: emotion.EmotionModel, calibration_faces: np.ndarray) -> None:
-        import tensorflow as tf
-        from ai_edge_litert.interpreter import Interpreter
-
-        self.views = 2 if model.mirror_average else 1
-        keras_model = model._model
-        graph = tf.function(
-            lambda faces: keras_model(faces, training=False),
-            input_signature=[tf.TensorSpec((self.views, *emotion.INPUT_SHAPE), tf.float32)],
-        )
-        converter = tf.lite.TFLiteConverter.from_concrete_functions([graph.get_concrete_function()])
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = lambda: (
-            [self._views(face[None])[0]] for face in calibration_faces
-        )
-        self.flatbuffer = converter.convert()
-        self._interpreter = Interpreter(
-            model_content=self.flatbuffer, num_threads=emotion.TFLITE_THREADS
-        )
-        self._interpreter.allocate_tensors()
-        self._into = self._interpreter.get_input_details()[0]["index"]
-        self._out_of = self._interpreter.get_output_details()[0]["index"]
-
-    def _views(self, faces: np.ndarray) -> np.ndarray:
-        """(N, views, 48, 48, 1): each face, then its mirror image, as `EmotionModel` reads."""
-        batch = np.asarray(faces, np.float32).reshape(-1, *emotion.INPUT_SHAPE)
-        return np.stack([batch, batch[:, :, ::-1]][: self.views], axis=1)
-
-    def classify(self, faces: np.ndarray) -> np.ndarray:
-        """Probabilities, (N, 7), one call per face as the app makes them."""
-        readings = []
-        for face_views in self._views(faces):
-            self._interpreter.set_tensor(self._into, face_views)
-            self._interpreter.invoke()
-            readings.append(self._interpreter.get_tensor(self._out_of).mean(axis=0))
-        return np.stack(readings)
-
-
 def accuracy_report(
     quantized: emotion.EmotionModel,
     floating: emotion.EmotionModel,
-    integer: IntegerReader | None = None,
+    integer: emotion.EmotionModel | None = None,
 ) -> None:
     from training import evaluate, views
     from training.data import load_split
@@ -121,7 +79,7 @@ def accuracy_report(
         f"{moved.max():.4f} (99th percentile {np.quantile(moved, 0.99):.4f})"
     )
     if integer is not None:
-        integer_hits = integer.classify(test.faces).argmax(axis=1) == test.labels
+        integer_hits = evaluate.probabilities(integer, test.faces).argmax(axis=1) == test.labels
         against = views.compare(integer_hits, int8_hits, np.random.default_rng(0))
         print(
             f"  int8 activations {against['accuracy']:6.2f} %  ({against['gain']:+.2f} against "
@@ -148,7 +106,7 @@ def main() -> int:
     face = np.random.default_rng(0).integers(0, 256, (1, 48, 48)).astype(np.uint8)
     batch = face.reshape(1, 48, 48, 1).astype(np.float32)
 
-    readers: dict[str, emotion.EmotionModel | IntegerReader] = {
+    readers: dict[str, emotion.EmotionModel] = {
         f"app path ({model.runtime}, int8 weights)": model,
         f"{floating.runtime}, float32 weights": floating,
     }
@@ -158,7 +116,9 @@ def main() -> int:
 
         training_faces = load_split("Training").faces
         picked = np.random.default_rng(0).choice(len(training_faces), 500, replace=False)
-        integer = IntegerReader(model, training_faces[picked])
+        integer = emotion.EmotionModel(
+            model._model, str(args.model), calibration_faces=training_faces[picked]
+        )
         readers["TFLite, int8 weights and activations"] = integer
     rounds: dict[str, list[float]] = {name: [] for name in readers}
     for _ in range(args.rounds):

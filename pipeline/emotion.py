@@ -76,6 +76,10 @@ class EmotionModel:
     With `mirror_average`, each face and its mirror image go through in one call of two, and
     the two readings are averaged (what that buys and costs: beside `MIRROR_AVERAGE`), unless
     the model is an ensemble (`is_ensemble`).
+
+    With `calibration_faces` (and int8 weights), the activations are int8 too, their ranges
+    taken from those faces. The app does not read this way, as it carries no faces to calibrate
+    on; `benchmarks/emotion_speed.py --integer` measures what it would buy.
     """
 
     def __init__(
@@ -84,6 +88,7 @@ class EmotionModel:
         source: str,
         mirror_average: bool = MIRROR_AVERAGE,
         quantized_weights: bool = QUANTIZED_WEIGHTS,
+        calibration_faces: np.ndarray | None = None,
     ) -> None:
         import tensorflow as tf  # here, not at the top: training imports this module on any backend
 
@@ -97,9 +102,11 @@ class EmotionModel:
             reduce_retracing=True,
         )
         self._views = 2 if self.mirror_average else 1  # images read per face
-        self._tflite = _to_tflite(keras_model, self._views, quantized_weights)
+        self._tflite = _to_tflite(
+            keras_model, self._views, quantized_weights, calibration_faces=calibration_faces
+        )
         if self._tflite is None and quantized_weights:  # float weights may still convert
-            quantized_weights = False
+            quantized_weights, calibration_faces = False, None
             self._tflite = _to_tflite(keras_model, self._views, quantized_weights)
         # Idle interpreters, lent to one call at a time. A pool, not one per thread: Gradio runs
         # handlers on any of its ~40 worker threads, and an interpreter per thread (~6 MiB and
@@ -109,6 +116,7 @@ class EmotionModel:
         self.interpreters = 0  # made so far: the most calls that have run at once
         self.runtime = "TFLite" if self._tflite else "TensorFlow"
         self.quantized_weights = quantized_weights and self._tflite is not None
+        self.integer_activations = self.quantized_weights and calibration_faces is not None
         # Warm up now so the first visitor does not pay for tracing or allocation.
         self.classify(np.zeros((1, *INPUT_SHAPE), np.float32))
 
@@ -119,9 +127,7 @@ class EmotionModel:
             raise ValueError(f"expected grey faces of shape (N, 48, 48), got {faces.shape}")
         if len(faces) == 0:
             return []
-        batch = faces.reshape(-1, *INPUT_SHAPE)
-        # Each face, then (with mirror averaging) its mirror image: (N, views, 48, 48, 1).
-        views = np.stack([batch, batch[:, :, ::-1]][: self._views], axis=1)
+        views = _with_views(faces, self._views)
         if self._tflite:
             run = self._borrow()
             try:
@@ -130,7 +136,7 @@ class EmotionModel:
                 self._idle.put(run)
         else:
             readings = np.asarray(self._infer(views.reshape(-1, *INPUT_SHAPE)))
-            probabilities = readings.reshape(len(batch), self._views, -1)
+            probabilities = readings.reshape(len(views), self._views, -1)
         probabilities = probabilities.mean(axis=1)
         return [EmotionScores(tuple(float(p) for p in row)) for row in probabilities]
 
@@ -158,12 +164,22 @@ class EmotionModel:
         return run
 
 
+def _with_views(faces: np.ndarray, views: int) -> np.ndarray:
+    """(N, views, 48, 48, 1) float32: each face, then (with two views) its mirror image."""
+    batch = np.asarray(faces, np.float32).reshape(-1, *INPUT_SHAPE)
+    return np.stack([batch, batch[:, :, ::-1]][:views], axis=1)
+
+
 def _to_tflite(
-    keras_model: keras.Model, views: int = 1, quantized_weights: bool = QUANTIZED_WEIGHTS
+    keras_model: keras.Model,
+    views: int = 1,
+    quantized_weights: bool = QUANTIZED_WEIGHTS,
+    calibration_faces: np.ndarray | None = None,
 ) -> bytes | None:
     """The model's inference graph for `views` images of one face as a TFLite flatbuffer, its
-    weights int8 with `quantized_weights`; None if it will not convert (then `EmotionModel`
-    tries float weights, and failing those serves through TensorFlow)."""
+    weights int8 with `quantized_weights`, and its activations too when `calibration_faces`
+    give their ranges; None if it will not convert (then `EmotionModel` tries float weights,
+    and failing those serves through TensorFlow)."""
     import tensorflow as tf
 
     one_face = tf.function(
@@ -177,8 +193,12 @@ def _to_tflite(
         converter = tf.lite.TFLiteConverter.from_concrete_functions(
             [one_face.get_concrete_function()]
         )
-        if quantized_weights:  # no representative data: only the weights are quantised
+        if quantized_weights:  # without representative data only the weights are quantised
             converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            if calibration_faces is not None:
+                converter.representative_dataset = lambda: (
+                    [face_views] for face_views in _with_views(calibration_faces, views)
+                )
         return converter.convert()
     except Exception as error:  # the converter raises many kinds; any means "not this model"
         weights = "int8" if quantized_weights else "float32"

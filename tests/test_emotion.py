@@ -64,7 +64,7 @@ def test_threads_share_a_pool_of_interpreters(emotion_model):
 
 
 def test_a_model_that_will_not_convert_runs_on_tensorflow(monkeypatch, emotion_model):
-    monkeypatch.setattr(emotion, "_to_tflite", lambda model, views, quantized_weights: None)
+    monkeypatch.setattr(emotion, "_to_tflite", lambda model, views, quantized_weights, **_: None)
     fallback = emotion.EmotionModel(emotion_model._model, source="test")
     assert fallback.runtime == "TensorFlow" and not fallback.quantized_weights
     face = np.full((1, 48, 48), 128, np.uint8)
@@ -80,7 +80,7 @@ def test_a_model_whose_int8_weights_will_not_convert_runs_on_float_tflite(
 ):
     convert = emotion._to_tflite
 
-    def float_only(model, views, quantized_weights):
+    def float_only(model, views, quantized_weights, **calibration):
         return None if quantized_weights else convert(model, views, quantized_weights)
 
     monkeypatch.setattr(emotion, "_to_tflite", float_only)
@@ -165,19 +165,14 @@ def test_a_net_that_convolves_its_input_directly_converts_with_its_weights():
         np.testing.assert_allclose(read, expected, atol=tolerance)
 
 
-def test_the_speed_benchmarks_integer_graph_reads_close_to_the_app(emotion_model):
-    """`benchmarks/emotion_speed.py --integer`: activations int8 too, ranges from the faces."""
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "emotion_speed.py"
-    spec = importlib.util.spec_from_file_location("emotion_speed", path)
-    speed = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(speed)
-
+def test_calibration_faces_make_the_activations_int8_and_the_readings_stay_close(emotion_model):
+    """What `benchmarks/emotion_speed.py --integer` times: activations int8 too, their ranges
+    from the faces."""
     faces = np.random.default_rng(4).integers(0, 255, (12, 48, 48)).astype(np.uint8)
-    integer = speed.IntegerReader(emotion_model, faces)
-    read = integer.classify(faces)
+    integer = emotion.EmotionModel(emotion_model._model, "test", calibration_faces=faces)
+    assert integer.runtime == "TFLite" and integer.integer_activations
+    assert not emotion_model.integer_activations
+    read = np.array([r.probabilities for r in integer.classify(faces)])
     assert read.shape == (12, 7)
     np.testing.assert_allclose(read.sum(axis=1), 1, atol=1e-2)
     app = np.array([r.probabilities for r in emotion_model.classify(faces)])
