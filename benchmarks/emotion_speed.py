@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -37,18 +36,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.timing import median_ms, ratio_summary, take_turns  # noqa: E402
 from pipeline import emotion  # noqa: E402
-
-
-def median_ms(call, runs: int) -> float:
-    for _ in range(min(20, runs)):
-        call()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+from training.hardware import describe  # noqa: E402
 
 
 def accuracy_report(
@@ -120,10 +110,11 @@ def main() -> int:
             model._model, str(args.model), calibration_faces=training_faces[picked]
         )
         readers["TFLite, int8 weights and activations"] = integer
-    rounds: dict[str, list[float]] = {name: [] for name in readers}
-    for _ in range(args.rounds):
-        for name, reader in readers.items():
-            rounds[name].append(median_ms(lambda reader=reader: reader.classify(face), args.runs))
+    rounds = take_turns(
+        {name: (lambda reader=reader: reader.classify(face)) for name, reader in readers.items()},
+        args.rounds,
+        args.runs,
+    )
     timings = {name: statistics.median(medians) for name, medians in rounds.items()}
     timings["tf.function"] = median_ms(lambda: model._infer(batch), args.runs)
     timings["model.predict"] = median_ms(
@@ -131,24 +122,24 @@ def main() -> int:
     )
     base = next(iter(timings.values()))
     print(
-        f"one face at a time ({args.model}); TFLite: median of {args.rounds} rounds' medians "
-        f"of {args.runs} calls, taking turns:"
+        f"one face at a time ({args.model}; {describe()}); TFLite: median of {args.rounds} "
+        f"rounds' medians of {args.runs} calls, taking turns:"
     )
     for name, took in timings.items():
         print(f"  {name:36} {took:6.2f} ms  ({took / base:4.2f}x the app path)")
     for name, medians in rounds.items():
         print(f"  rounds, {name}: " + " ".join(f"{m:.2f}" for m in medians))
-    int8_medians, float_medians, *integer_medians = (np.array(m) for m in rounds.values())
+    int8_medians, float_medians, *integer_medians = rounds.values()
+    ratio, faster = ratio_summary(int8_medians, float_medians)
     print(
-        f"int8 over float32 weights, round by round: median ratio "
-        f"{statistics.median(int8_medians / float_medians):.2f}; int8 faster in "
-        f"{int((int8_medians < float_medians).sum())} of {args.rounds} rounds"
+        f"int8 over float32 weights, round by round: median ratio {ratio:.2f}; int8 faster in "
+        f"{faster} of {args.rounds} rounds"
     )
     if integer is not None:
+        ratio, faster = ratio_summary(integer_medians[0], int8_medians)
         print(
             f"int8 activations over int8 weights alone, round by round: median ratio "
-            f"{statistics.median(integer_medians[0] / int8_medians):.2f}; faster in "
-            f"{int((integer_medians[0] < int8_medians).sum())} of {args.rounds} rounds"
+            f"{ratio:.2f}; faster in {faster} of {args.rounds} rounds"
         )
     print(
         f"TFLite model in memory: {len(model._tflite) / 2**20:.2f} MiB with int8 weights, "

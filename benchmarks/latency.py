@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -24,6 +24,8 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchmarks.timing import median_ms  # noqa: E402
+
 SHARED_YUNET = ROOT.parent / "shared/data/models/face_detection_yunet_2026may.onnx"
 WARMUP_RUNS = 3
 STARTUP_TIMEOUT_S = 180
@@ -41,17 +43,6 @@ def one_face_photo() -> bytes:
     return path.read_bytes()
 
 
-def median_ms(fn, runs: int) -> float:
-    for _ in range(WARMUP_RUNS):
-        fn()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
-
-
 def in_process(photo: bytes, runs: int) -> dict[str, float]:
     import cv2
 
@@ -67,14 +58,15 @@ def in_process(photo: bytes, runs: int) -> dict[str, float]:
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     crop = crops.crop(grey, found[0], crops.framing_for(recommender.detector.name))[None]
     query = Query(result.mood.valence, result.mood.energy)
+    timed = partial(median_ms, runs=runs, warmup=WARMUP_RUNS)
     return {
         "detector": recommender.detector.name,
-        "image to tracks (recommend)": median_ms(lambda: recommender.recommend(photo), runs),
-        "  decode JPEG": median_ms(lambda: images.load(photo), runs),
-        "  detect faces": median_ms(lambda: recommender.detector.detect(rgb), runs),
-        "  crop and classify 1 face": median_ms(lambda: recommender.read_faces(rgb, found), runs),
-        "    of which the model call": median_ms(lambda: recommender.model.classify(crop), runs),
-        "  rank catalog": median_ms(lambda: ask_sources(recommender.sources, query), runs),
+        "image to tracks (recommend)": timed(lambda: recommender.recommend(photo)),
+        "  decode JPEG": timed(lambda: images.load(photo)),
+        "  detect faces": timed(lambda: recommender.detector.detect(rgb)),
+        "  crop and classify 1 face": timed(lambda: recommender.read_faces(rgb, found)),
+        "    of which the model call": timed(lambda: recommender.model.classify(crop)),
+        "  rank catalog": timed(lambda: ask_sources(recommender.sources, query)),
     }
 
 
@@ -108,7 +100,7 @@ def through_app(photo: bytes, runs: int) -> dict[str, float]:
         startup = time.perf_counter() - started
         return {
             "python app.py start-up to first answer (s, one run)": startup,
-            "gradio_client round trip": median_ms(ask, runs),
+            "gradio_client round trip": median_ms(ask, runs, WARMUP_RUNS),
         }
     finally:
         app.terminate()

