@@ -36,9 +36,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.timing import median_ms, ratio_summary, take_turns  # noqa: E402
 from pipeline import emotion  # noqa: E402
 from training.hardware import describe  # noqa: E402
+from training.timing import median_ms, ratio_summary, take_turns  # noqa: E402
 
 
 def accuracy_report(

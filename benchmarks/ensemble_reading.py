@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 import keras  # noqa: E402
 
 from pipeline import emotion  # noqa: E402
-from training import ensemble, evaluate, views  # noqa: E402
+from training import ensemble, evaluate, timing, views  # noqa: E402
 from training.data import DEFAULT_DATA_DIR, load_split  # noqa: E402
 
 ENSEMBLE_VIEWS = (
@@ -70,10 +70,11 @@ def main() -> None:
     models = ways(*nets)
     public_test = load_split("PublicTest", args.data_dir)
     face = public_test.faces[:1]
-    timings: dict[str, list[float]] = {name: [] for name, _, _ in models}
-    for _ in range(args.rounds):
-        for name, _, model in models:
-            timings[name].append(evaluate.latency_ms(model, face))
+    timings = timing.take_turns(
+        {name: (lambda model=model: model.classify(face)) for name, _, model in models},
+        args.rounds,
+        evaluate.LATENCY_RUNS,
+    )
 
     print(f"{args.first} and {args.second}, PublicTest ({len(public_test)} faces):")
     print("| way | readings a face | PublicTest | vs the first net (95 % interval) | ms a face |")

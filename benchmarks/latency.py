@@ -24,7 +24,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks.timing import median_ms  # noqa: E402
+from training.timing import median_ms  # noqa: E402
 
 SHARED_YUNET = ROOT.parent / "shared/data/models/face_detection_yunet_2026may.onnx"
 WARMUP_RUNS = 3

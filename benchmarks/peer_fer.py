@@ -30,7 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from benchmarks import timing
+from training import timing
 
 BATCH = 256  # faces a call when reading accuracy
 OURS = "ours (emotion_cnn)"

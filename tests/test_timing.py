@@ -1,8 +1,8 @@
-"""The benchmarks' timing helpers: ways that take turns, and ratios read round by round."""
+"""Timing helpers: ways that take turns, and ratios read round by round."""
 
 import time
 
-from benchmarks import timing
+from training import timing
 
 
 def test_ways_take_turns_within_every_round() -> None:

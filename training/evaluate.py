@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import statistics
-import time
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +21,7 @@ from PIL import Image, ImageDraw
 from pipeline import emotion
 from pipeline.emotion import EMOTIONS
 from training.data import DEFAULT_DATA_DIR, load_split
+from training.timing import median_ms
 
 LATENCY_RUNS = 200
 LATENCY_WARMUP = 10
@@ -88,14 +87,7 @@ def expected_calibration_error(probs: np.ndarray, labels: np.ndarray) -> float:
 
 def latency_ms(model: emotion.EmotionModel, face: np.ndarray) -> float:
     """Median milliseconds to classify one face (batch 1), after warm-up."""
-    for _ in range(LATENCY_WARMUP):
-        model.classify(face)
-    times = []
-    for _ in range(LATENCY_RUNS):
-        started = time.perf_counter()
-        model.classify(face)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
+    return median_ms(lambda: model.classify(face), LATENCY_RUNS, LATENCY_WARMUP)
 
 
 def draw_confusion(matrix: np.ndarray, path: Path) -> None:

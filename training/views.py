@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import time
 from collections.abc import Callable
 
 import cv2
@@ -32,6 +31,7 @@ from pipeline import emotion
 from pipeline.emotion import INPUT_SHAPE, INPUT_SIDE
 from training.data import DEFAULT_DATA_DIR, load_split
 from training.evaluate import LATENCY_RUNS, LATENCY_WARMUP, probabilities
+from training.timing import median_ms
 
 TRAINING_BLUR_VARIANCE = 1 / 6  # px² along each axis: the jitter's one bilinear resampling
 TRAINING_BLUR_TAPS = np.array([1 / 12, 5 / 6, 1 / 12], np.float32)  # variance 2 / 12
@@ -133,12 +133,7 @@ def latency_ms(model: emotion.EmotionModel, views: int) -> float:
             interpreter.set_tensor(into, images)
             interpreter.invoke()
 
-    times = []
-    for _ in range(LATENCY_WARMUP + LATENCY_RUNS):
-        start = time.perf_counter()
-        call(batch)
-        times.append((time.perf_counter() - start) * 1000)
-    return round(statistics.median(times[LATENCY_WARMUP:]), 2)
+    return round(median_ms(lambda: call(batch), LATENCY_RUNS, LATENCY_WARMUP), 2)
 
 
 def study(model_path: str, data_dir: str, seed: int = 0) -> dict:

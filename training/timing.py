@@ -1,4 +1,4 @@
-"""Timing helpers the benchmarks share: a median over calls, and ways that take turns."""
+"""Timing helpers for evaluation and benchmarks: a median over calls, and ways that take turns."""
 
 from __future__ import annotations
 
